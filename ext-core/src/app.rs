@@ -1,0 +1,271 @@
+//! The app builder: registers extensions, runs their `init_app` once, then
+//! builds an ordinary actix-web `App` for every worker.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::web::{self, FormConfig, JsonConfig, PathConfig, PayloadConfig};
+use actix_web::{App, Error};
+
+use crate::config::{AppSettings, Config, ConfigError, Section};
+use crate::health::{health_endpoint, HealthChecks};
+use crate::hooks::{HookDispatcher, Hooks};
+use crate::setup::{Mount, RoutesFn, ShutdownTask};
+use crate::{Extension, ExtensionError, InitError, Registry, Setup};
+
+type InitFn =
+    Box<dyn for<'a> FnOnce(&'a mut Setup) -> Pin<Box<dyn Future<Output = Result<(), ExtensionError>> + 'a>>>;
+
+struct Pending {
+    name: String,
+    prefix: Option<String>,
+    init: InitFn,
+}
+
+/// Collects extensions, then sets them up with [`AppBuilder::init`].
+///
+/// ```no_run
+/// use actix_web::{web, HttpServer};
+/// use ext_core::{AppBuilder, Config};
+///
+/// #[actix_web::main]
+/// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let app = AppBuilder::new(Config::load()?)
+///         // .register(ext_cors::Cors::from_config())
+///         .init()
+///         .await?;
+///     let factory = app.clone();
+///     let server = HttpServer::new(move || {
+///         // An ordinary actix-web App: add your own routes, scopes and middleware.
+///         factory.app().route("/", web::get().to(|| async { "hello" }))
+///     })
+///     .bind(("127.0.0.1", 8080))?
+///     .run();
+///     // Serves until stopped, then runs every extension's shutdown work.
+///     app.run(server).await?;
+///     Ok(())
+/// }
+/// ```
+pub struct AppBuilder {
+    config: Config,
+    pending: Vec<Pending>,
+}
+
+impl std::fmt::Debug for AppBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppBuilder")
+            .field("config", &self.config)
+            .field(
+                "extensions",
+                &self.pending.iter().map(|p| &p.name).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl AppBuilder {
+    /// A builder over this configuration.
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            pending: Vec::new(),
+        }
+    }
+
+    /// A builder over [`Config::load`]: `APP_CONFIG` or `app.toml`, and the
+    /// environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self::new(Config::load()?))
+    }
+
+    /// Registers an extension: one call, nothing else to wire.
+    pub fn register<E: Extension>(self, extension: E) -> Self {
+        self.push(extension, None)
+    }
+
+    /// Registers an extension with its routes under `prefix`, as
+    /// `app.register_blueprint(bp, url_prefix=...)` does.
+    pub fn register_at<E: Extension>(self, extension: E, prefix: impl Into<String>) -> Self {
+        self.push(extension, Some(prefix.into()))
+    }
+
+    fn push<E: Extension>(mut self, extension: E, prefix: Option<String>) -> Self {
+        let name = extension.name().to_owned();
+        self.pending.push(Pending {
+            name,
+            prefix,
+            init: Box::new(move |setup| Box::pin(extension.init_app(setup))),
+        });
+        self
+    }
+
+    /// Runs every extension's `init_app` once, in registration order.
+    ///
+    /// Fails on the first extension that fails, naming it; two extensions
+    /// with one name fail before any runs.
+    pub async fn init(self) -> Result<ExtApp, InitError> {
+        let settings: AppSettings = self
+            .config
+            .section(&Section::new("app"))
+            .map_err(|error| InitError::new("app", error.into()))?;
+        for (index, pending) in self.pending.iter().enumerate() {
+            if self.pending[..index].iter().any(|p| p.name == pending.name) {
+                return Err(InitError::new(
+                    pending.name.clone(),
+                    ExtensionError::message(format!(
+                        "another extension is already registered as `{}`; give the second instance its own name",
+                        pending.name
+                    )),
+                ));
+            }
+        }
+        let mut setup = Setup::new(self.config.clone(), settings);
+        for pending in self.pending {
+            setup.current = pending.name.clone();
+            setup.prefix_override = pending.prefix;
+            (pending.init)(&mut setup)
+                .await
+                .map_err(|error| InitError::new(pending.name.clone(), error))?;
+            tracing::info!(extension = %pending.name, "extension initialised");
+        }
+        for section in self.config.unused_file_sections() {
+            tracing::warn!(%section, "config section is not read by any registered extension");
+        }
+        Ok(ExtApp::from_setup(setup))
+    }
+}
+
+/// The app after every extension's `init_app` has run.
+///
+/// Cheap to clone; [`ExtApp::app`] builds each worker's actix `App`.
+#[derive(Clone)]
+pub struct ExtApp {
+    inner: Arc<ExtAppInner>,
+}
+
+struct ExtAppInner {
+    config: Config,
+    settings: AppSettings,
+    registry: web::Data<Registry>,
+    hooks: Hooks,
+    mounts: Vec<Mount>,
+    app_data: Vec<RoutesFn>,
+    health: web::Data<HealthChecks>,
+    shutdown: Mutex<Vec<(String, ShutdownTask)>>,
+}
+
+impl std::fmt::Debug for ExtApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExtApp")
+            .field("registry", self.inner.registry.get_ref())
+            .field("hooks", &self.inner.hooks.len())
+            .field(
+                "mounts",
+                &self.inner.mounts.iter().map(|m| &m.prefix).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExtApp {
+    fn from_setup(setup: Setup) -> Self {
+        let health = HealthChecks {
+            checks: setup.health,
+            timeout: Duration::from_millis(setup.settings.health_timeout_ms),
+        };
+        Self {
+            inner: Arc::new(ExtAppInner {
+                config: setup.config,
+                settings: setup.settings,
+                registry: web::Data::new(setup.registry),
+                hooks: setup.hooks.into(),
+                mounts: setup.mounts,
+                app_data: setup.app_data.into_values().collect(),
+                health: web::Data::new(health),
+                shutdown: Mutex::new(setup.shutdown),
+            }),
+        }
+    }
+
+    /// The configuration the app was built from.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The app's own settings.
+    pub fn settings(&self) -> &AppSettings {
+        &self.inner.settings
+    }
+
+    /// What the extensions registered.
+    pub fn registry(&self) -> &Registry {
+        self.inner.registry.get_ref()
+    }
+
+    /// One worker's actix-web `App`, with every extension's state, routes
+    /// and hooks, and `/health`. Call it inside `HttpServer::new`.
+    ///
+    /// The hook dispatcher is the innermost app-wide middleware: middleware
+    /// you `.wrap()` around the result sees requests before the extensions'
+    /// before-hooks and responses after their after-hooks.
+    pub fn app(
+        &self,
+    ) -> App<
+        impl ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse<BoxBody>,
+            Error = Error,
+            InitError = (),
+        >,
+    > {
+        let inner = &self.inner;
+        let settings = &inner.settings;
+        let mut app = App::new()
+            .app_data(inner.registry.clone())
+            .app_data(inner.health.clone())
+            .app_data(JsonConfig::default().limit(settings.json_limit))
+            .app_data(PayloadConfig::new(settings.payload_limit))
+            .app_data(FormConfig::default().limit(settings.payload_limit))
+            .app_data(PathConfig::default().error_handler(crate::problem::invalid_path));
+        for install in &inner.app_data {
+            app = app.configure(|cfg| install(cfg));
+        }
+        app = app.route(&settings.health_path, web::get().to(health_endpoint));
+        for mount in &inner.mounts {
+            let routes = Arc::clone(&mount.routes);
+            app = if mount.prefix.is_empty() {
+                app.configure(move |cfg| routes(cfg))
+            } else {
+                app.service(web::scope(&mount.prefix).configure(move |cfg| routes(cfg)))
+            };
+        }
+        app.wrap(HookDispatcher::new(Arc::clone(&inner.hooks)))
+    }
+
+    /// Runs every extension's shutdown work, once, in reverse registration
+    /// order. Later calls do nothing.
+    pub async fn shutdown(&self) {
+        let tasks = match self.inner.shutdown.lock() {
+            Ok(mut tasks) => std::mem::take(&mut *tasks),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        };
+        for (extension, task) in tasks.into_iter().rev() {
+            tracing::info!(%extension, "running shutdown work");
+            task().await;
+        }
+    }
+
+    /// Serves until the server stops (Ctrl-C, SIGTERM or its handle), then
+    /// runs the shutdown work.
+    pub async fn run(&self, server: Server) -> io::Result<()> {
+        let served = server.await;
+        self.shutdown().await;
+        served
+    }
+}

@@ -1,0 +1,47 @@
+//! The `[app]` section: settings of the app builder itself.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Settings of the app itself, in the `[app]` table or `APP_*` variables.
+///
+/// ```toml
+/// [app]
+/// health_path = "/health"
+/// health_timeout_ms = 2000
+/// json_limit = 2_097_152
+/// url_prefixes = { user = "/auth" }
+/// ```
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct AppSettings {
+    /// The path of the configuration file, from `APP_CONFIG`; read before any
+    /// other setting, listed here so that the variable is a known key.
+    pub config: Option<PathBuf>,
+    /// Where the aggregated health checks answer.
+    pub health_path: String,
+    /// How long one health check may take before it counts as down.
+    pub health_timeout_ms: u64,
+    /// The largest JSON body, in bytes, that `web::Json` accepts.
+    pub json_limit: usize,
+    /// The largest body, in bytes, that `Bytes`, `String` and forms accept.
+    pub payload_limit: usize,
+    /// Route prefixes by extension name, overriding each extension's default
+    /// (like a blueprint's `url_prefix`).
+    pub url_prefixes: BTreeMap<String, String>,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            config: None,
+            health_path: "/health".to_owned(),
+            health_timeout_ms: 2_000,
+            json_limit: 2 * 1024 * 1024,
+            payload_limit: 2 * 1024 * 1024,
+            url_prefixes: BTreeMap::new(),
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! Request hooks, as Flask's `before_request` and `after_request`, run by one
+//! dispatcher middleware for all extensions.
+//!
+//! For each request the dispatcher:
+//!
+//! 1. runs every before-hook in registration order; the first that answers
+//!    the request (a CORS preflight, say) stops the rest and the handler;
+//! 2. otherwise calls the app's routes;
+//! 3. turns any error response into an RFC 9457 problem document
+//!    ([`crate::problem::problem_for_error_response`]);
+//! 4. runs every after-hook in reverse registration order, as Flask does, on
+//!    every response: handler answers, error responses and answers from
+//!    before-hooks alike.
+//!
+//! One limit: middleware that you wrap on a scope or resource should answer
+//! errors as responses (`req.error_response(e)`), not as `Err`; an `Err` that
+//! reaches the dispatcher carries no request to answer with, so actix answers
+//! it without the problem form or the after-hooks. Handler errors, extractor
+//! rejections and unknown paths are all responses and are covered.
+//!
+//! Hooks are synchronous: they run on every request and must be cheap. Work
+//! that needs I/O belongs in an extractor, which only the handlers that need
+//! it pay for.
+
+use std::future::{ready, Future};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::{Error, HttpResponse};
+
+use crate::problem::problem_for_error_response;
+
+/// A hook into every request of the app.
+///
+/// ```
+/// use actix_web::dev::{ServiceRequest, ServiceResponse};
+/// use actix_web::http::header::{HeaderName, HeaderValue};
+/// use actix_web::HttpResponse;
+/// use ext_core::RequestHook;
+///
+/// /// Answers `/ping` itself and tags every response.
+/// struct Tagger;
+///
+/// impl RequestHook for Tagger {
+///     fn before_request(&self, req: &ServiceRequest) -> Option<HttpResponse> {
+///         (req.path() == "/ping").then(|| HttpResponse::Ok().body("pong"))
+///     }
+///
+///     fn after_request(&self, res: &mut ServiceResponse) {
+///         res.headers_mut()
+///             .insert(HeaderName::from_static("x-tag"), HeaderValue::from_static("1"));
+///     }
+/// }
+/// ```
+pub trait RequestHook: Send + Sync + 'static {
+    /// Runs before routing. Returning a response answers the request: later
+    /// before-hooks and the handler do not run; after-hooks still do.
+    fn before_request(&self, req: &ServiceRequest) -> Option<HttpResponse> {
+        let _ = req;
+        None
+    }
+
+    /// Runs on every response, error responses included (already in problem
+    /// form), and may edit it.
+    fn after_request(&self, res: &mut ServiceResponse) {
+        let _ = res;
+    }
+}
+
+pub(crate) type Hooks = Arc<[Arc<dyn RequestHook>]>;
+
+/// The middleware that runs all hooks; wrapped once around each app.
+pub(crate) struct HookDispatcher {
+    hooks: Hooks,
+}
+
+impl HookDispatcher {
+    pub(crate) fn new(hooks: Hooks) -> Self {
+        Self { hooks }
+    }
+}
+
+impl<S> Transform<S, ServiceRequest> for HookDispatcher
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = Error> + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = Error;
+    type Transform = HookDispatcherService<S>;
+    type InitError = ();
+    type Future = std::future::Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(HookDispatcherService {
+            service: Rc::new(service),
+            hooks: Arc::clone(&self.hooks),
+        }))
+    }
+}
+
+/// The per-worker service of [`HookDispatcher`].
+pub(crate) struct HookDispatcherService<S> {
+    service: Rc<S>,
+    hooks: Hooks,
+}
+
+type ResponseFuture = Pin<Box<dyn Future<Output = Result<ServiceResponse<BoxBody>, Error>>>>;
+
+impl<S> Service<ServiceRequest> for HookDispatcherService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = Error> + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = Error;
+    type Future = ResponseFuture;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        for hook in self.hooks.iter() {
+            if let Some(answer) = hook.before_request(&req) {
+                let res = problem_for_error_response(req.into_response(answer));
+                return Box::pin(ready(Ok(run_after_hooks(&self.hooks, res))));
+            }
+        }
+        let hooks = Arc::clone(&self.hooks);
+        let response = self.service.call(req);
+        Box::pin(async move {
+            // An `Err` here can only come from middleware wrapped on a scope or
+            // resource; it carries no request to answer with (the request
+            // cannot be cloned before routing, which needs it unshared), so it
+            // goes on to actix, which answers it without our hooks.
+            let res = response.await?;
+            Ok(run_after_hooks(&hooks, problem_for_error_response(res)))
+        })
+    }
+}
+
+fn run_after_hooks(hooks: &[Arc<dyn RequestHook>], mut res: ServiceResponse) -> ServiceResponse {
+    for hook in hooks.iter().rev() {
+        hook.after_request(&mut res);
+    }
+    res
+}

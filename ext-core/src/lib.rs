@@ -1,0 +1,92 @@
+//! The common `init_app` hook for Flask-style actix-web extensions.
+//!
+//! Flask's contract is an extension object, `init_app(app)` reading
+//! `app.config`, request hooks, and a registry (`app.extensions`). This crate
+//! keeps that contract for actix-web:
+//!
+//! - [`Extension`]: one `init_app`, async, run once before the server starts;
+//!   an error stops start-up and names the extension and the config key.
+//! - [`AppBuilder`]: registers extensions in one call each, runs them in
+//!   order, and yields an [`ExtApp`] that builds an ordinary actix-web `App`
+//!   per worker, to which you add your own routes, scopes and middleware.
+//! - [`RequestHook`]: before- and after-request hooks, run by one dispatcher,
+//!   so no extension needs a separate `.wrap(...)`.
+//! - [`Registry`]: where extensions find each other, with named instances
+//!   side by side.
+//! - [`config`]: layered settings — defaults < `app.toml` < environment <
+//!   code — with Flask's key names.
+//! - [`Problem`]: every error response, actix's own rejections included, is
+//!   an RFC 9457 `application/problem+json` document.
+//! - Health checks from every extension at `/health`, and shutdown work run
+//!   on graceful stop.
+//!
+//! # Crate Features
+//!
+//! None: everything here is needed by every extension.
+//!
+//! # Example
+//!
+//! ```no_run
+//! use actix_web::{web, HttpResponse, HttpServer};
+//! use ext_core::{AppBuilder, Config, Extension, ExtensionError, HealthStatus, Setup};
+//!
+//! /// A tiny extension: shared state, a route under a prefix, a health check.
+//! struct Greeter;
+//!
+//! impl Extension for Greeter {
+//!     fn name(&self) -> &str {
+//!         "greeter"
+//!     }
+//!
+//!     async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
+//!         app.provide(String::from("hello"));
+//!         app.routes("/greet", |cfg| {
+//!             cfg.route("", web::get().to(|word: web::Data<String>| async move {
+//!                 HttpResponse::Ok().body(word.to_string())
+//!             }));
+//!         });
+//!         app.health_check(|| async { HealthStatus::Up });
+//!         Ok(())
+//!     }
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let app = AppBuilder::new(Config::load()?).register(Greeter).init().await?;
+//!     let factory = app.clone();
+//!     let server = HttpServer::new(move || {
+//!         factory
+//!             .app()
+//!             .route("/", web::get().to(|| async { "index" }))
+//!             // Middleware wrapped here runs outside the extensions' hooks.
+//!             .wrap(actix_web::middleware::Logger::default())
+//!     })
+//!     .bind(("127.0.0.1", 8080))?
+//!     .run();
+//!     app.run(server).await?;
+//!     Ok(())
+//! }
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs, missing_debug_implementations)]
+
+mod app;
+pub mod config;
+mod error;
+mod extension;
+mod health;
+mod hooks;
+pub mod problem;
+mod registry;
+mod setup;
+
+pub use self::app::{AppBuilder, ExtApp};
+pub use self::config::{Config, ConfigError, Section};
+pub use self::error::{BoxError, ExtensionError, InitError};
+pub use self::extension::Extension;
+pub use self::health::{HealthFuture, HealthStatus};
+pub use self::hooks::RequestHook;
+pub use self::problem::Problem;
+pub use self::registry::{Registry, RegistryExt};
+pub use self::setup::Setup;
