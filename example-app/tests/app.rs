@@ -1,0 +1,56 @@
+//! The example app as a function: built and called with no socket.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use actix_web::http::StatusCode;
+use actix_web::test::{call_service, init_service, read_body_json, TestRequest};
+use ext_core::Config;
+use serde_json::{json, Value};
+
+fn config(toml: &str, env: &[(&str, &str)]) -> Config {
+    Config::builder()
+        .toml_str(toml)
+        .env_vars(env.iter().copied())
+        .build()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn index_shows_the_configured_name_and_health_is_up() {
+    let (ext, settings) = example_app::build(config("[example]\nname = 'From TOML'\n", &[]))
+        .await
+        .unwrap();
+    assert_eq!(settings.name, "From TOML");
+    let app = init_service(example_app::app(&ext)).await;
+
+    let res = call_service(&app, TestRequest::get().uri("/").to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = read_body_json(res).await;
+    assert_eq!(body, json!({"name": "From TOML", "health": "/health"}));
+
+    let res = call_service(&app, TestRequest::get().uri("/health").to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn the_environment_beats_the_file() {
+    let (_, settings) = example_app::build(config(
+        "[example]\nname = 'From TOML'\n",
+        &[("EXAMPLE_NAME", "From env")],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(settings.name, "From env");
+}
+
+#[actix_web::test]
+async fn a_bad_setting_stops_start_up_naming_the_key() {
+    let error = example_app::build(config("[example]\nworkers = 'many'\n", &[]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "extension `example` failed to start: config key `example.workers` (TOML file inline TOML, \
+         [example]): invalid type: found string \"many\", expected usize"
+    );
+}

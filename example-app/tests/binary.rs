@@ -1,0 +1,106 @@
+//! The real binary: starts on its embedded defaults, serves, reports a bad
+//! setting, and stops gracefully on SIGTERM.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn start(env: &[(&str, &str)]) -> Command {
+    let dir = std::env::temp_dir().join(format!("example-app-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_example-app"));
+    // A folder with no app.toml: the embedded defaults.
+    command
+        .current_dir(&dir)
+        .env_remove("APP_CONFIG")
+        .env("RUST_LOG", "info")
+        .env("EXAMPLE_BIND", "127.0.0.1:0")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+/// Reads the child's log until it says where it listens.
+fn listening_address(child: &mut Child) -> String {
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some((_, rest)) = line.split_once("address=") {
+            let address = rest.split_whitespace().next().unwrap().to_owned();
+            // Keep draining the log so the child never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            return address;
+        }
+    }
+    panic!("the app exited before it listened");
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("the app did not stop within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[actix_web::test]
+async fn serves_on_embedded_defaults_and_stops_on_sigterm() {
+    let mut child = start(&[]).spawn().unwrap();
+    let address = listening_address(&mut child);
+    let client = awc::Client::default();
+
+    let mut res = client.get(format!("http://{address}/")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["name"], "Example");
+
+    let mut res = client
+        .get(format!("http://{address}/nowhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        res.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["title"], "Not Found");
+
+    let res = client
+        .get(format!("http://{address}/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = wait_exit(&mut child, Duration::from_secs(40));
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_a_message_naming_the_key() {
+    let output = start(&[("EXAMPLE_WORKERS", "many")]).output().unwrap();
+    assert!(!output.status.success());
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        log.contains("config key `example.workers` (environment variable EXAMPLE_WORKERS)"),
+        "{log}"
+    );
+}

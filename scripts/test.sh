@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole test suite, as a new user and CI run it:
+#   scripts/test.sh
+# Starts the services the tests need (scripts/services.sh), then runs every
+# test of every crate, doc tests included, against them.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+scripts/services.sh
+# shellcheck source=/dev/null
+source .services/env
+
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --no-fail-fast
+else
+  cargo test --workspace --all-targets --no-fail-fast
+fi
+cargo test --workspace --doc
