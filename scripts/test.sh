@@ -12,9 +12,10 @@ scripts/services.sh
 # shellcheck source=/dev/null
 source .services/env
 
+# Doc tests first: the run's closing line is then the full suite's summary.
+cargo test --workspace --doc
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast
 else
   cargo test --workspace --all-targets --no-fail-fast
 fi
-cargo test --workspace --doc
