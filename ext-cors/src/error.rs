@@ -35,14 +35,27 @@ impl CorsConfigError {
 
     pub(crate) fn clash(keys: &[&str], message: impl Into<String>) -> Self {
         Self::Clash {
-            keys: keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+            keys: keys
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
             message: message.into(),
         }
     }
 
     pub(crate) fn invalid_pattern(key: &str, pattern: &str, error: &regex::Error) -> Self {
-        let detail = error.to_string().lines().last().unwrap_or_default().trim().to_owned();
-        Self::invalid(key, format!("{pattern:?} is not a valid regular expression: {detail}"))
+        let detail = error
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        Self::invalid(
+            key,
+            format!("{pattern:?} is not a valid regular expression: {detail}"),
+        )
     }
 }
 

@@ -201,7 +201,10 @@ impl CorsOptions {
             always_send: pick(&self.always_send, &base.always_send),
             allow_private_network: pick(&self.allow_private_network, &base.allow_private_network),
             flask_compatible: pick(&self.flask_compatible, &base.flask_compatible),
-            preflight_rejection_status: pick(&self.preflight_rejection_status, &base.preflight_rejection_status),
+            preflight_rejection_status: pick(
+                &self.preflight_rejection_status,
+                &base.preflight_rejection_status,
+            ),
             allow_credentials_with_any_origin: pick(
                 &self.allow_credentials_with_any_origin,
                 &base.allow_credentials_with_any_origin,

@@ -1,0 +1,177 @@
+//! A per-route or per-scope policy that wins over the app-wide one, as
+//! Flask-Cors's `@cross_origin` decorator does.
+
+use std::cell::OnceCell;
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
+use std::rc::Rc;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, Error};
+
+use crate::hook::{
+    automatic_options_response, decide_and_apply, rejected_preflight, routed_without_options, CorsEvaluated,
+};
+use crate::options::CorsOptions;
+use crate::policy::{Mode, Policy};
+use crate::CorsState;
+
+/// A policy for one resource or scope, over the app's `[cors]` settings.
+///
+/// Options resolve as in Flask-Cors's decorator: built-in defaults < the
+/// app's `[cors]` settings (not its `resources`) < the options set here. The
+/// response it decides is left alone by the app-wide policy, even when the
+/// origin was refused here.
+///
+/// With `automatic_options` (the default) it answers `OPTIONS` itself with
+/// 200 and the CORS headers, without calling the handler.
+///
+/// ```
+/// use actix_web::{web, App, HttpResponse};
+/// use ext_cors::CrossOrigin;
+///
+/// let app = App::new().service(
+///     web::resource("/special")
+///         // Wrap the resource (or a scope): its policy beats the app's.
+///         .wrap(CrossOrigin::new().origins(["https://partner.example"]).max_age(600))
+///         .route(web::get().to(HttpResponse::Ok)),
+/// );
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct CrossOrigin {
+    options: CorsOptions,
+}
+
+crate::builder_methods!(CrossOrigin);
+
+impl CrossOrigin {
+    /// A policy with every option inherited.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A policy from a whole set of options.
+    pub fn from_options(options: CorsOptions) -> Self {
+        Self { options }
+    }
+
+    /// Resolves the options over the app's settings, if ext-cors is registered.
+    fn resolve(&self, state: Option<&CorsState>) -> Result<Policy, crate::CorsConfigError> {
+        let (options, mode) = match state {
+            Some(state) => {
+                let options = self.options.over(&state.app_options);
+                let mode = if self.options.flask_compatible.is_some() {
+                    Mode::from_options(&self.options)
+                } else {
+                    state.mode
+                };
+                (options, mode)
+            }
+            None => (self.options.clone(), Mode::from_options(&self.options)),
+        };
+        Policy::compile(&options, mode, "cross_origin")
+    }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for CrossOrigin
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Transform = CrossOriginService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        // Fails the worker's start-up on options that are wrong in themselves;
+        // clashes with the app's settings surface on the first request.
+        if let Err(error) = self.resolve(None) {
+            tracing::error!(%error, "invalid CrossOrigin policy");
+            return ready(Err(()));
+        }
+        ready(Ok(CrossOriginService {
+            service: Rc::new(service),
+            options: self.clone(),
+            policy: Rc::new(OnceCell::new()),
+        }))
+    }
+}
+
+/// The per-worker service of [`CrossOrigin`].
+#[derive(Debug)]
+pub struct CrossOriginService<S> {
+    service: Rc<S>,
+    options: CrossOrigin,
+    /// Resolved on the first request, when the app's settings are at hand.
+    policy: Rc<OnceCell<Option<Rc<Policy>>>>,
+}
+
+type ResponseFuture<B> = Pin<Box<dyn Future<Output = Result<ServiceResponse<EitherBody<B>>, Error>>>>;
+
+impl<S, B> Service<ServiceRequest> for CrossOriginService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = Error;
+    type Future = ResponseFuture<B>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let policy = self.policy.get_or_init(|| {
+            let state = req.app_data::<web::Data<CorsState>>().map(|data| data.get_ref());
+            match self.options.resolve(state) {
+                Ok(policy) => Some(Rc::new(policy)),
+                Err(error) => {
+                    tracing::error!(%error, "invalid CrossOrigin policy");
+                    None
+                }
+            }
+        });
+        let Some(policy) = policy.clone() else {
+            let response = ext_core::Problem::new(StatusCode::INTERNAL_SERVER_ERROR).to_response();
+            return Box::pin(ready(Ok(req.into_response(response).map_into_right_body())));
+        };
+        let is_options = req.method() == Method::OPTIONS;
+        if is_options && policy.automatic_options {
+            let facts = crate::headers::request_facts(req.request());
+            let rejection = policy.rejection_status.filter(|_| facts.origin.is_some());
+            let decision_rejected = rejection.is_some() && policy.decide(&facts).preflight_rejected;
+            let response = match rejection {
+                Some(status) if decision_rejected => rejected_preflight(status, None),
+                _ => automatic_options_response(None),
+            };
+            let mut res = req.into_response(response);
+            decide_and_apply(&policy, &mut res);
+            res.response_mut().extensions_mut().insert(CorsEvaluated);
+            return Box::pin(ready(Ok(res.map_into_right_body())));
+        }
+        let response = self.service.call(req);
+        Box::pin(async move {
+            let res = response.await?;
+            if is_options && routed_without_options(&res) {
+                // The handler does not take OPTIONS and this policy leaves
+                // OPTIONS to the app: Flask's own automatic answer, which the
+                // decorator never sees.
+                let allow: Option<HeaderValue> = res.headers().get(header::ALLOW).cloned();
+                let (req, _) = res.into_parts();
+                let mut res = ServiceResponse::new(req, automatic_options_response(allow.as_ref()));
+                res.response_mut().extensions_mut().insert(CorsEvaluated);
+                return Ok(res.map_into_right_body());
+            }
+            let mut res = res;
+            if !res.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+                decide_and_apply(&policy, &mut res);
+            }
+            res.response_mut().extensions_mut().insert(CorsEvaluated);
+            Ok(res.map_into_left_body())
+        })
+    }
+}
