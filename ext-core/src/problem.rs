@@ -190,16 +190,20 @@ pub fn problem_for_error_response(res: ServiceResponse<BoxBody>) -> ServiceRespo
         Some(error) => problem_for_error(status, error, res.request().path()),
         None => Problem::new(status),
     };
-    let (req, old) = res.into_parts();
-    let mut new = problem.to_response();
-    // Keep headers that belong to the answer, such as `Allow` on a 405 or
-    // `WWW-Authenticate` on a 401; the body's own headers are replaced.
-    for (name, value) in old.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            new.headers_mut().append(name.clone(), value.clone());
-        }
-    }
-    ServiceResponse::new(req, new)
+    let body = match serde_json::to_vec(&problem) {
+        Ok(body) => body,
+        Err(_) => return res,
+    };
+    // The head (status, headers such as `Allow` or `WWW-Authenticate`) and
+    // the error stay, so later hooks can still see what failed; the body and
+    // its headers are replaced.
+    res.map_body(|head, _| {
+        head.status = problem.status;
+        head.headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        head.headers.remove(header::CONTENT_LENGTH);
+        BoxBody::new(body)
+    })
 }
 
 /// The problem document for an `actix_web::Error` with `status`.
