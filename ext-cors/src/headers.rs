@@ -1,6 +1,7 @@
 //! Reading the CORS request headers and writing a decision onto a response.
 
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::HttpRequest;
 
 use crate::policy::{Decision, Mode, RequestFacts};
@@ -18,9 +19,13 @@ const ORIGIN: HeaderValue = HeaderValue::from_static("Origin");
 /// The CORS facts of a request. An empty `Origin` counts as absent, as in
 /// Flask-Cors.
 pub(crate) fn request_facts(req: &HttpRequest) -> RequestFacts<'_> {
-    let headers = req.headers();
+    facts_from(req.method(), req.headers())
+}
+
+/// [`request_facts`] from a method and headers.
+pub(crate) fn facts_from<'a>(method: &'a Method, headers: &'a HeaderMap) -> RequestFacts<'a> {
     RequestFacts {
-        method: req.method(),
+        method,
         origin: headers.get(header::ORIGIN).filter(|origin| !origin.is_empty()),
         request_method: headers
             .get(header::ACCESS_CONTROL_REQUEST_METHOD)

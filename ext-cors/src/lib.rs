@@ -116,6 +116,8 @@ mod hook;
 mod options;
 mod pattern;
 mod policy;
+#[cfg(test)]
+mod proptests;
 mod resources;
 
 use std::sync::Arc;
@@ -208,8 +210,50 @@ impl Extension for Cors {
     }
 }
 
-/// Compiles a configuration the way [`Cors`] does at start-up, for checking
-/// a policy in tests or tools without an app.
-pub fn validate(options: &CorsOptions) -> Result<(), CorsConfigError> {
-    ResourcePolicies::compile(options).map(|_| ())
+/// A whole configuration compiled as [`Cors`] compiles it at start-up, to
+/// check a policy or see its answers in tests and tools without an app.
+///
+/// ```
+/// use actix_web::http::header::{HeaderMap, HeaderValue, ORIGIN};
+/// use actix_web::http::Method;
+/// use ext_cors::{CorsOptions, CorsPolicy, OneOrMany};
+///
+/// let options = CorsOptions {
+///     origins: Some(OneOrMany::from(["https://app.example"])),
+///     ..CorsOptions::default()
+/// };
+/// let policy = CorsPolicy::new(&options).unwrap();
+/// let mut request = HeaderMap::new();
+/// request.insert(ORIGIN, HeaderValue::from_static("https://app.example"));
+/// let answer = policy.evaluate(&Method::GET, "/api/items", &request).unwrap();
+/// assert_eq!(answer.get("access-control-allow-origin").unwrap(), "https://app.example");
+/// assert_eq!(answer.get("vary").unwrap(), "Origin");
+/// ```
+#[derive(Debug)]
+pub struct CorsPolicy {
+    policies: ResourcePolicies,
+}
+
+impl CorsPolicy {
+    /// Compiles and validates `options`; errors name the key.
+    pub fn new(options: &CorsOptions) -> Result<Self, CorsConfigError> {
+        Ok(Self {
+            policies: ResourcePolicies::compile(options)?,
+        })
+    }
+
+    /// The CORS headers for a request, or `None` when no resource matches
+    /// `path` (given as sent, percent-encoded).
+    pub fn evaluate(
+        &self,
+        method: &actix_web::http::Method,
+        path: &str,
+        request_headers: &actix_web::http::header::HeaderMap,
+    ) -> Option<actix_web::http::header::HeaderMap> {
+        let policy = self.policies.find(path)?;
+        let facts = headers::facts_from(method, request_headers);
+        let mut answer = actix_web::http::header::HeaderMap::new();
+        headers::apply(policy.decide(&facts), &mut answer, policy.mode);
+        Some(answer)
+    }
 }

@@ -1,0 +1,3 @@
+-- A simple cross-origin GET, for wrk -s.
+wrk.method = "GET"
+wrk.headers["Origin"] = "https://app.example"
