@@ -13,7 +13,12 @@
 //! [example]
 //! name = "Example"
 //! bind = "127.0.0.1:8080"
+//!
+//! [cors]
+//! origins = ["http://localhost:3000"]
 //! ```
+//!
+//! `app.example.toml` beside this crate shows every section.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
@@ -32,6 +37,9 @@ pub use self::settings::ExampleSettings;
 pub async fn build(config: Config) -> Result<(ExtApp, ExampleSettings), InitError> {
     let ext = AppBuilder::new(config)
         .register(settings::ExampleExtension)
+        // CORS from `[cors]` / `CORS_*`; the embedded default allows any
+        // origin, without credentials.
+        .register(ext_cors::Cors::new())
         .init()
         .await?;
     let settings = ext

@@ -54,3 +54,51 @@ async fn a_bad_setting_stops_start_up_naming_the_key() {
          [example]): invalid type: found string \"many\", expected usize"
     );
 }
+
+#[actix_web::test]
+async fn cors_comes_from_the_configuration() {
+    let toml = "[cors]\norigins = ['https://app.example']\n";
+    let (ext, _) = example_app::build(config(toml, &[])).await.unwrap();
+    let app = init_service(example_app::app(&ext)).await;
+
+    let req = TestRequest::get()
+        .uri("/")
+        .insert_header(("Origin", "https://app.example"));
+    let res = call_service(&app, req.to_request()).await;
+    assert_eq!(
+        res.headers().get("access-control-allow-origin").unwrap(),
+        "https://app.example"
+    );
+
+    let req = TestRequest::get()
+        .uri("/")
+        .insert_header(("Origin", "https://evil.example"));
+    let res = call_service(&app, req.to_request()).await;
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+    assert_eq!(res.headers().get("vary").unwrap(), "Origin");
+}
+
+#[actix_web::test]
+async fn the_example_configuration_file_loads() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/app.example.toml");
+    let config = Config::builder()
+        .file(path)
+        .env_vars(Vec::<(String, String)>::new())
+        .build()
+        .unwrap();
+    let (ext, settings) = example_app::build(config).await.unwrap();
+    assert_eq!(settings.bind, "127.0.0.1:8080");
+    let app = init_service(example_app::app(&ext)).await;
+    let req = TestRequest::get()
+        .uri("/")
+        .insert_header(("Origin", "https://shop.example.com"));
+    let res = call_service(&app, req.to_request()).await;
+    assert_eq!(
+        res.headers().get("access-control-allow-origin").unwrap(),
+        "https://shop.example.com"
+    );
+    assert_eq!(
+        res.headers().get("access-control-allow-credentials").unwrap(),
+        "true"
+    );
+}

@@ -14,7 +14,7 @@ use actix_web::{App, Error};
 
 use crate::config::{AppSettings, Config, ConfigError, Section};
 use crate::health::{health_endpoint, HealthChecks};
-use crate::hooks::{HookDispatcher, Hooks};
+use crate::hooks::{unrouted_service, HookDispatcher, Hooks};
 use crate::setup::{Mount, RoutesFn, ShutdownTask};
 use crate::{Extension, ExtensionError, InitError, Registry, Setup};
 
@@ -245,7 +245,8 @@ impl ExtApp {
                 app.service(web::scope(&mount.prefix).configure(move |cfg| routes(cfg)))
             };
         }
-        app.wrap(HookDispatcher::new(Arc::clone(&inner.hooks)))
+        app.default_service(unrouted_service(Arc::clone(&inner.hooks)))
+            .wrap(HookDispatcher::new(Arc::clone(&inner.hooks)))
     }
 
     /// Runs every extension's shutdown work, once, in reverse registration

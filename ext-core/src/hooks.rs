@@ -68,6 +68,47 @@ pub trait RequestHook: Send + Sync + 'static {
     fn after_request(&self, res: &mut ServiceResponse) {
         let _ = res;
     }
+
+    /// Runs when no route matched the request, before the app answers 404;
+    /// returning a response answers it instead (after-hooks still run).
+    /// ext-cors answers `OPTIONS` here for paths that have routes for other
+    /// methods, as Flask's automatic `OPTIONS` does.
+    ///
+    /// It is called from the app's default service: an app that sets its own
+    /// `default_service` replaces it.
+    fn unrouted(&self, req: &ServiceRequest) -> Option<HttpResponse> {
+        let _ = req;
+        None
+    }
+}
+
+/// The app's default service: the first `unrouted` answer, else a 404
+/// problem document (prepared once, so unknown paths cost no serialising).
+pub(crate) fn unrouted_service(
+    hooks: Hooks,
+) -> impl actix_web::dev::ServiceFactory<
+    ServiceRequest,
+    Config = (),
+    Response = ServiceResponse,
+    Error = Error,
+    InitError = (),
+> + Clone {
+    actix_web::dev::fn_service(move |req: ServiceRequest| {
+        let answer = hooks.iter().find_map(|hook| hook.unrouted(&req));
+        let response = answer.unwrap_or_else(not_found);
+        ready(Ok(req.into_response(response)))
+    })
+}
+
+const NOT_FOUND_BODY: &[u8] = br#"{"type":"about:blank","title":"Not Found","status":404}"#;
+
+fn not_found() -> HttpResponse {
+    HttpResponse::NotFound()
+        .insert_header((
+            actix_web::http::header::CONTENT_TYPE,
+            actix_web::http::header::HeaderValue::from_static(crate::problem::PROBLEM_JSON),
+        ))
+        .body(NOT_FOUND_BODY)
 }
 
 pub(crate) type Hooks = Arc<[Arc<dyn RequestHook>]>;

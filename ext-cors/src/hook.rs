@@ -39,6 +39,17 @@ impl RequestHook for CorsHook {
             .then(|| rejected_preflight(status, decision.refused))
     }
 
+    /// Flask's automatic `OPTIONS`: a path with routes for other methods
+    /// answers `OPTIONS` with an empty 200 (the after-hook adds the headers).
+    fn unrouted(&self, req: &ServiceRequest) -> Option<HttpResponse> {
+        if req.method() != Method::OPTIONS {
+            return None;
+        }
+        let policy = self.policies.find(req.path())?;
+        (policy.automatic_options && req.request().resource_map().has_resource(req.path()))
+            .then(|| HttpResponse::Ok().finish())
+    }
+
     fn after_request(&self, res: &mut ServiceResponse) {
         if res.response().extensions().contains::<CorsEvaluated>()
             || res.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)

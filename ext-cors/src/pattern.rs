@@ -224,25 +224,33 @@ fn eq_folded(folded: &str, value: &str) -> bool {
 pub(crate) struct PathTable {
     /// (literal path, index into the policies).
     literals: Vec<(String, usize)>,
-    /// The regexes, in match order, and the policy index of each.
+    /// The regexes, in match order, and the policy index of each: tried one
+    /// by one when there are few (no allocation, stops at the first match),
+    /// as one set when there are many (one pass whatever their number).
+    regexes: Vec<Regex>,
     set: RegexSet,
     set_targets: Vec<usize>,
 }
+
+/// Up to this many path regexes are tried one by one.
+const SEQUENTIAL_LIMIT: usize = 4;
 
 impl PathTable {
     /// `patterns` must already be in match order; each maps to the policy at
     /// the same index.
     pub(crate) fn compile(patterns: &[(String, PatternKind)]) -> Result<Self, CorsConfigError> {
         let mut literals = Vec::new();
+        let mut regexes = Vec::new();
         let mut sources = Vec::new();
         let mut set_targets = Vec::new();
         for (index, (text, kind)) in patterns.iter().enumerate() {
             match regex_source(kind, Anchor::Start) {
                 None => literals.push((text.clone(), index)),
                 Some(source) => {
-                    // Validate one by one, so the error names the pattern.
-                    Regex::new(&source)
+                    // Compiled one by one too, so an error names the pattern.
+                    let regex = Regex::new(&source)
                         .map_err(|error| CorsConfigError::invalid_pattern("cors.resources", text, &error))?;
+                    regexes.push(regex);
                     sources.push(source);
                     set_targets.push(index);
                 }
@@ -253,6 +261,7 @@ impl PathTable {
             .map_err(|error| CorsConfigError::invalid_pattern("cors.resources", "(all)", &error))?;
         Ok(Self {
             literals,
+            regexes,
             set,
             set_targets,
         })
@@ -265,8 +274,11 @@ impl PathTable {
             .iter()
             .find(|(literal, _)| literal == path)
             .map(|(_, index)| *index);
-        let regex = if self.set_targets.is_empty() {
-            None
+        let regex = if self.regexes.len() <= SEQUENTIAL_LIMIT {
+            self.regexes
+                .iter()
+                .position(|regex| regex.is_match(path))
+                .map(|i| self.set_targets[i])
         } else {
             self.set.matches(path).iter().next().map(|i| self.set_targets[i])
         };
