@@ -36,7 +36,7 @@ struct Pending {
 /// #[actix_web::main]
 /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
 ///     let app = AppBuilder::new(Config::load()?)
-///         // .register(ext_cors::Cors::from_config())
+///         // .register(ext_cors::Cors::new())
 ///         .init()
 ///         .await?;
 ///     let factory = app.clone();

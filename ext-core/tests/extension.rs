@@ -345,3 +345,60 @@ async fn bad_request_problem_from_a_handler_passes_through() {
         serde_json::json!({"type": "about:blank", "title": "Bad Request", "status": 400, "detail": "no"})
     );
 }
+
+/// Answers unrouted requests under `/old/` with 410 Gone.
+struct Retired;
+
+impl RequestHook for Retired {
+    fn unrouted(&self, req: &ServiceRequest) -> Option<HttpResponse> {
+        req.path()
+            .starts_with("/old/")
+            .then(|| HttpResponse::Gone().body("moved"))
+    }
+
+    fn after_request(&self, res: &mut ServiceResponse) {
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-after"), HeaderValue::from_static("1"));
+    }
+}
+
+struct RetiredExtension;
+
+impl Extension for RetiredExtension {
+    fn name(&self) -> &str {
+        "retired"
+    }
+
+    async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
+        app.request_hook(Retired);
+        Ok(())
+    }
+}
+
+#[actix_web::test]
+async fn unrouted_hooks_answer_before_the_404() {
+    let ext = AppBuilder::new(Config::empty())
+        .register(RetiredExtension)
+        .init()
+        .await
+        .unwrap();
+    let app = init_service(ext.app().route("/old/kept", web::get().to(HttpResponse::Ok))).await;
+
+    let res = call_service(&app, TestRequest::get().uri("/old/page").to_request()).await;
+    assert_eq!(res.status(), StatusCode::GONE);
+    assert_eq!(header(&res, "x-after"), ["1"], "after-hooks still run");
+    assert_eq!(read_body(res).await, "moved");
+
+    // A route wins over the hook; other paths get the 404 problem document.
+    let res = call_service(&app, TestRequest::get().uri("/old/kept").to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = call_service(&app, TestRequest::get().uri("/new/page").to_request()).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(header(&res, "content-type"), ["application/problem+json"]);
+    assert_eq!(header(&res, "x-after"), ["1"]);
+    let body: Value = read_body_json(res).await;
+    assert_eq!(
+        body,
+        serde_json::json!({"type": "about:blank", "title": "Not Found", "status": 404})
+    );
+}

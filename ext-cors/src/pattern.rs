@@ -157,6 +157,10 @@ impl PatternList {
 
     /// Whether `value` matches any pattern.
     pub(crate) fn matches(&self, value: &str) -> bool {
+        // `*` is `.*`: it matches anything (header values hold no newline).
+        if self.wildcard {
+            return true;
+        }
         if !self.literals.is_empty() {
             let hit = if self.fold_case {
                 self.folded.iter().any(|literal| eq_folded(literal, value))
@@ -222,6 +226,8 @@ fn eq_folded(folded: &str, value: &str) -> bool {
 /// Resource path patterns in match order, matched in one pass.
 #[derive(Clone, Debug)]
 pub(crate) struct PathTable {
+    /// The first pattern, when it matches every path: no matching at all.
+    match_all: Option<usize>,
     /// (literal path, index into the policies).
     literals: Vec<(String, usize)>,
     /// The regexes, in match order, and the policy index of each: tried one
@@ -240,6 +246,7 @@ impl PathTable {
     /// the same index.
     pub(crate) fn compile(patterns: &[(String, PatternKind)]) -> Result<Self, CorsConfigError> {
         let mut literals = Vec::new();
+        let mut match_all = None;
         let mut regexes = Vec::new();
         let mut sources = Vec::new();
         let mut set_targets = Vec::new();
@@ -250,6 +257,11 @@ impl PathTable {
                     // Compiled one by one too, so an error names the pattern.
                     let regex = Regex::new(&source)
                         .map_err(|error| CorsConfigError::invalid_pattern("cors.resources", text, &error))?;
+                    // Matched from the start, a pattern that matches the empty
+                    // string (`/*`, the default) matches every path.
+                    if regex.is_match("") && regexes.is_empty() && literals.is_empty() {
+                        match_all = Some(index);
+                    }
                     regexes.push(regex);
                     sources.push(source);
                     set_targets.push(index);
@@ -260,6 +272,7 @@ impl PathTable {
             .build()
             .map_err(|error| CorsConfigError::invalid_pattern("cors.resources", "(all)", &error))?;
         Ok(Self {
+            match_all,
             literals,
             regexes,
             set,
@@ -269,6 +282,9 @@ impl PathTable {
 
     /// The index of the first pattern (in match order) that matches `path`.
     pub(crate) fn find(&self, path: &str) -> Option<usize> {
+        if self.match_all.is_some() {
+            return self.match_all;
+        }
         let literal = self
             .literals
             .iter()

@@ -280,7 +280,7 @@ impl Policy {
             });
         }
         if is_options {
-            let requested = facts.request_method.map(str::to_uppercase).unwrap_or_default();
+            let requested = facts.request_method.map(upper).unwrap_or_default();
             if !requested.is_empty() && self.method_allowed(&requested) {
                 decision.allow_headers = self.filter_request_headers(facts.request_headers);
                 decision.max_age = self.max_age.clone();
@@ -328,6 +328,13 @@ impl Policy {
     /// client's casing.
     fn filter_request_headers(&self, requested: Option<&str>) -> Option<HeaderValue> {
         let requested = requested?;
+        // The common preflight asks for one header: no list to build.
+        if !requested.contains(',') {
+            let name = requested.trim();
+            return (!name.is_empty() && self.allow_headers.matches(name))
+                .then(|| HeaderValue::from_str(name).ok())
+                .flatten();
+        }
         let mut kept: Vec<&str> = requested
             .split(',')
             .map(str::trim)
@@ -338,6 +345,15 @@ impl Policy {
         }
         kept.sort_unstable();
         HeaderValue::from_str(&kept.join(", ")).ok()
+    }
+}
+
+/// Upper-cased, without allocating when it already is (as browsers send it).
+fn upper(method: &str) -> std::borrow::Cow<'_, str> {
+    if method.bytes().any(|b| b.is_ascii_lowercase()) || !method.is_ascii() {
+        std::borrow::Cow::Owned(method.to_uppercase())
+    } else {
+        std::borrow::Cow::Borrowed(method)
     }
 }
 
