@@ -24,15 +24,27 @@ pub(crate) fn request_facts(req: &HttpRequest) -> RequestFacts<'_> {
 
 /// [`request_facts`] from a method and headers.
 pub(crate) fn facts_from<'a>(method: &'a Method, headers: &'a HeaderMap) -> RequestFacts<'a> {
+    // Only a preflight (any OPTIONS, for Flask-Cors) reads the request
+    // method and headers: other requests skip those look-ups.
+    let preflight = method == Method::OPTIONS;
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &HeaderValue| value.to_str().ok())
+    };
     RequestFacts {
         method,
         origin: headers.get(header::ORIGIN).filter(|origin| !origin.is_empty()),
-        request_method: headers
-            .get(header::ACCESS_CONTROL_REQUEST_METHOD)
-            .and_then(|value| value.to_str().ok()),
-        request_headers: headers
-            .get(header::ACCESS_CONTROL_REQUEST_HEADERS)
-            .and_then(|value| value.to_str().ok()),
+        request_method: if preflight {
+            text(header::ACCESS_CONTROL_REQUEST_METHOD)
+        } else {
+            None
+        },
+        request_headers: if preflight {
+            text(header::ACCESS_CONTROL_REQUEST_HEADERS)
+        } else {
+            None
+        },
         request_private_network: headers.get(REQUEST_PRIVATE_NETWORK).map(HeaderValue::as_bytes),
     }
 }

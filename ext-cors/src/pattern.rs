@@ -213,11 +213,8 @@ fn fold(text: &str, fold_case: bool) -> String {
 /// `folded == value.to_lowercase()`, without allocating for ASCII values.
 fn eq_folded(folded: &str, value: &str) -> bool {
     if value.is_ascii() {
-        folded.len() == value.len()
-            && folded
-                .bytes()
-                .zip(value.bytes())
-                .all(|(a, b)| a == b.to_ascii_lowercase())
+        // `folded` is already lower case, so this is the same comparison.
+        folded.eq_ignore_ascii_case(value)
     } else {
         folded == value.to_lowercase()
     }
