@@ -13,7 +13,7 @@ use actix_web::test::{call_service, init_service, TestRequest};
 use actix_web::{web, App, HttpResponse};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ext_core::{AppBuilder, Config};
-use ext_cors::Cors;
+use ext_cors::{Cors, CorsOptions, OneOrMany};
 
 async fn hello() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("hello")
@@ -58,7 +58,49 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let cors = system.block_on(init_service(cors_ext.app().route("/hello", web::get().to(hello))));
 
+    // The same app with 50 resources (literals, string regexes and `regex:`
+    // patterns), the request hitting one of the last tried, against 1.
+    let resources = |count: usize| {
+        let mut cors = Cors::new();
+        for index in 0..count {
+            let pattern = match index % 3 {
+                0 => format!("/api/v{index}/*"),
+                1 => format!("regex:/svc{index}/[a-z]+"),
+                _ => format!("/static/{index}"),
+            };
+            let options = CorsOptions {
+                origins: Some(OneOrMany::from([
+                    format!("https://app{index}.example"),
+                    "https://app.example".to_owned(),
+                ])),
+                ..CorsOptions::default()
+            };
+            cors = cors.resource(pattern, options);
+        }
+        let ext = system
+            .block_on(AppBuilder::new(Config::empty()).register(cors).init())
+            .unwrap();
+        system.block_on(init_service(
+            ext.app()
+                .service(web::scope("/api").default_service(web::to(hello))),
+        ))
+    };
+    let one = resources(1);
+    let fifty = resources(50);
+    let api_get = |path: &str| {
+        TestRequest::get()
+            .uri(path)
+            .insert_header(("Origin", "https://app.example"))
+            .to_request()
+    };
+
     let mut group = c.benchmark_group("request");
+    group.bench_function("GET 1 resource", |b| {
+        b.iter(|| system.block_on(call_service(&one, api_get("/api/v0/items"))))
+    });
+    group.bench_function("GET 50 resources", |b| {
+        b.iter(|| system.block_on(call_service(&fifty, api_get("/api/v48/items"))))
+    });
     group.bench_function("GET bare", |b| {
         b.iter(|| system.block_on(call_service(&bare, get())))
     });

@@ -89,18 +89,16 @@ impl Policy {
             .origins
             .as_ref()
             .map_or_else(|| vec!["*"], OneOrMany::values);
-        if !compat {
-            for origin in &origin_values {
+        for origin in &origin_values {
+            if !compat {
                 validate_origin(&format!("{key}.origins"), origin)?;
             }
-        } else {
-            for origin in &origin_values {
-                if looks_like_glob(origin) {
-                    tracing::warn!(
-                        key = %format!("{key}.origins"), origin = %origin,
-                        "looks like a glob but Flask-Cors reads it as a regular expression, where `*` repeats the character before it"
-                    );
-                }
+            if reads_glob_as_regex(origin, compat) {
+                tracing::warn!(
+                    key = %format!("{key}.origins"), origin = %origin,
+                    "looks like a glob but is read as a regular expression, where `*` repeats the \
+                     character before it; in the default mode `https://*.example.com` is a glob"
+                );
             }
         }
         let origins = PatternList::compile(
@@ -393,6 +391,17 @@ fn header_value(key: &str, text: &str) -> Result<HeaderValue, CorsConfigError> {
             format!("{text:?} cannot be sent in a header (control characters?)"),
         )
     })
+}
+
+/// A string with `*` and no other regex character that is still read as a
+/// regex: every such string in compat mode, and in the default mode the ones
+/// that are not `scheme://*.host` globs (`https://*example.com`).
+fn reads_glob_as_regex(origin: &str, compat: bool) -> bool {
+    let glob_shaped = origin != "*"
+        && origin.contains('*')
+        && !origin.chars().any(|c| c != '*' && "\\]?$^[()".contains(c))
+        && !origin.starts_with(crate::pattern::REGEX_PREFIX);
+    glob_shaped && (compat || !looks_like_glob(origin))
 }
 
 /// Default mode: an origin must be `*`, `null`, a pattern, or

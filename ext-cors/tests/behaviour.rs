@@ -436,3 +436,20 @@ async fn compat_mode_warns_about_globs_read_as_regexes() {
     assert!(text.contains("looks like a glob"), "{text}");
     assert!(text.contains("cors.origins"), "{text}");
 }
+
+#[actix_web::test]
+async fn default_mode_warns_about_glob_shaped_strings_it_cannot_read_as_globs() {
+    let (logs, _guard) = capture_logs();
+    AppBuilder::new(Config::empty())
+        .register(Cors::new().origins(["https://*example.com", "https://*.example.org"]))
+        .init()
+        .await
+        .unwrap();
+    let text = logs.text();
+    let warnings: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("looks like a glob"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{text}");
+    assert!(warnings[0].contains("https://*example.com"), "{text}");
+}
