@@ -26,6 +26,7 @@ use std::future::{ready, Future};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
@@ -137,7 +138,9 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(HookDispatcherService {
             service: Rc::new(service),
-            hooks: Arc::clone(&self.hooks),
+            // A per-worker copy: cloning an `Rc` per request touches no
+            // cache line shared with other workers, as an `Arc` would.
+            hooks: self.hooks.iter().cloned().collect(),
         }))
     }
 }
@@ -145,10 +148,10 @@ where
 /// The per-worker service of [`HookDispatcher`].
 pub(crate) struct HookDispatcherService<S> {
     service: Rc<S>,
-    hooks: Hooks,
+    hooks: WorkerHooks,
 }
 
-type ResponseFuture = Pin<Box<dyn Future<Output = Result<ServiceResponse<BoxBody>, Error>>>>;
+type WorkerHooks = Rc<[Arc<dyn RequestHook>]>;
 
 impl<S> Service<ServiceRequest> for HookDispatcherService<S>
 where
@@ -156,7 +159,7 @@ where
 {
     type Response = ServiceResponse<BoxBody>;
     type Error = Error;
-    type Future = ResponseFuture;
+    type Future = DispatchFuture<S::Future>;
 
     forward_ready!(service);
 
@@ -164,19 +167,70 @@ where
         for hook in self.hooks.iter() {
             if let Some(answer) = hook.before_request(&req) {
                 let res = problem_for_error_response(req.into_response(answer));
-                return Box::pin(ready(Ok(run_after_hooks(&self.hooks, res))));
+                return DispatchFuture {
+                    state: State::Answered {
+                        res: Some(run_after_hooks(&self.hooks, res)),
+                    },
+                    hooks: Rc::clone(&self.hooks),
+                };
             }
         }
-        let hooks = Arc::clone(&self.hooks);
-        let response = self.service.call(req);
-        Box::pin(async move {
-            // An `Err` here can only come from middleware wrapped on a scope or
-            // resource; it carries no request to answer with (the request
+        DispatchFuture {
+            state: State::Routing {
+                response: self.service.call(req),
+            },
+            hooks: Rc::clone(&self.hooks),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The dispatcher's future: a named type rather than a boxed one, so a
+    /// request costs no allocation here.
+    pub(crate) struct DispatchFuture<F> {
+        #[pin]
+        state: State<F>,
+        hooks: WorkerHooks,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProjection]
+    enum State<F> {
+        /// A before-hook answered; after-hooks already ran.
+        Answered { res: Option<ServiceResponse> },
+        /// The routes are working on it.
+        Routing { #[pin] response: F },
+    }
+}
+
+impl<F> Future for DispatchFuture<F>
+where
+    F: Future<Output = Result<ServiceResponse<BoxBody>, Error>>,
+{
+    type Output = Result<ServiceResponse<BoxBody>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        match this.state.project() {
+            StateProjection::Answered { res } => match res.take() {
+                Some(res) => Poll::Ready(Ok(res)),
+                None => Poll::Ready(Err(actix_web::error::ErrorInternalServerError(
+                    "request dispatcher polled after completion",
+                ))),
+            },
+            // An `Err` here can only come from middleware wrapped on a scope
+            // or resource; it carries no request to answer with (the request
             // cannot be cloned before routing, which needs it unshared), so it
             // goes on to actix, which answers it without our hooks.
-            let res = response.await?;
-            Ok(run_after_hooks(&hooks, problem_for_error_response(res)))
-        })
+            StateProjection::Routing { response } => match response.poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+                Poll::Ready(Ok(res)) => {
+                    Poll::Ready(Ok(run_after_hooks(this.hooks, problem_for_error_response(res))))
+                }
+            },
+        }
     }
 }
 
