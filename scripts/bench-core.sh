@@ -15,4 +15,4 @@ source scripts/bench-lib.sh
 
 cargo build --release -p ext-core --example bench_server 2>&1 | tail -n 1
 start_pair "${CARGO_TARGET_DIR:-$root/target}/release/examples/bench_server" bare 18080 core 18081
-compare "GET /hello" bare 18080 ext-core 18081 /hello
+compare "GET /hello" bare 18080 "$pid_a" ext-core 18081 "$pid_b" /hello

@@ -14,8 +14,9 @@ source scripts/bench-lib.sh
 
 cargo build --release -p ext-cors --example bench_cors_server 2>&1 | tail -n 1
 start_pair "${CARGO_TARGET_DIR:-$root/target}/release/examples/bench_cors_server" bare 18090 cors 18091
-compare "CORS GET" bare 18090 ext-cors 18091 /hello scripts/wrk/cors-get.lua
-compare "preflight" bare 18090 ext-cors 18091 /hello scripts/wrk/preflight.lua
+compare "CORS GET" bare 18090 "$pid_a" ext-cors 18091 "$pid_b" /hello scripts/wrk/cors-get.lua
+compare "preflight" bare 18090 "$pid_a" ext-cors 18091 "$pid_b" /hello scripts/wrk/preflight.lua
 kill "${pids[@]}" 2>/dev/null || true
 
 cargo bench -p ext-cors --bench resources -- --noplot 2>&1 | grep -E "^cors_resources|time:"
+cargo bench -p ext-cors --bench hook -- --noplot "resource" 2>&1 | grep -E "^request|time:"

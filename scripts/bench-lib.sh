@@ -1,6 +1,13 @@
 # Shared by the bench-*.sh scripts: start two servers side by side and load
 # them in turn with wrk, alternating which goes first, so machine noise
 # falls on both. Source it; it defines start_pair and compare.
+#
+# Two figures per comparison, each the median over rounds of the two runs of
+# a round (back to back, so drift cancels):
+# - throughput: requests/s as wrk saw them;
+# - requests per CPU-second of the server process (from /proc/PID/stat):
+#   what one core would serve at saturation. On shared machines the first
+#   moves with other tenants' load; the second much less.
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 
@@ -13,48 +20,53 @@ fi
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 
-# start_pair BINARY KIND_A PORT_A KIND_B PORT_B
+# start_pair BINARY KIND_A PORT_A KIND_B PORT_B: sets pid_a and pid_b.
 start_pair() {
-  "${pin_server[@]}" "$1" "$2" "127.0.0.1:$3" >/dev/null 2>&1 & pids+=($!)
-  "${pin_server[@]}" "$1" "$4" "127.0.0.1:$5" >/dev/null 2>&1 & pids+=($!)
+  "${pin_server[@]}" "$1" "$2" "127.0.0.1:$3" >/dev/null 2>&1 & pid_a=$!
+  "${pin_server[@]}" "$1" "$4" "127.0.0.1:$5" >/dev/null 2>&1 & pid_b=$!
+  pids+=("$pid_a" "$pid_b")
   for port in "$3" "$5"; do
     for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
   done
 }
 
-# wrk_rps PORT PATH [LUA] → requests/s
-wrk_rps() {
-  local script=()
-  [[ -n ${3:-} ]] && script=(-s "$3")
-  "${pin_wrk[@]}" wrk -t1 -c32 -d"${seconds}s" "${script[@]}" "http://127.0.0.1:$1$2" |
-    awk '/Requests\/sec/ {print $2}'
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# run PORT PID PATH [LUA] → "requests/s requests-per-CPU-second"
+run() {
+  local script=() before after out
+  [[ -n ${4:-} ]] && script=(-s "$4")
+  before=$(cpu_ticks "$2")
+  out=$("${pin_wrk[@]}" wrk -t1 -c32 -d"${seconds}s" "${script[@]}" "http://127.0.0.1:$1$3")
+  after=$(cpu_ticks "$2")
+  awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    /requests in/ {requests = $1}
+    /Requests\/sec/ {rps = $2}
+    END {printf "%s %.0f\n", rps, (ticks > 0 ? requests / (ticks / hz) : 0)}' <<<"$out"
 }
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# compare LABEL BASE_NAME BASE_PORT EXT_NAME EXT_PORT PATH [LUA]
-# Uses $rounds and $seconds; prints each round and the ratio of the medians.
+# compare LABEL BASE_NAME BASE_PORT BASE_PID EXT_NAME EXT_PORT EXT_PID PATH [LUA]
+# Uses $rounds and $seconds.
 compare() {
-  local label=$1 base_name=$2 base_port=$3 ext_name=$4 ext_port=$5 path=$6 lua=${7:-}
-  local base=() ext=()
-  seconds_saved=$seconds; seconds=2
-  wrk_rps "$base_port" "$path" "$lua" >/dev/null; wrk_rps "$ext_port" "$path" "$lua" >/dev/null
-  seconds=$seconds_saved
+  local label=$1 base_name=$2 base_port=$3 base_pid=$4 ext_name=$5 ext_port=$6 ext_pid=$7 path=$8 lua=${9:-}
+  local rps_ratios=() cpu_ratios=() base ext saved=$seconds
+  seconds=2
+  run "$base_port" "$base_pid" "$path" "$lua" >/dev/null
+  run "$ext_port" "$ext_pid" "$path" "$lua" >/dev/null
+  seconds=$saved
   for round in $(seq "$rounds"); do
     if ((round % 2)); then
-      base+=("$(wrk_rps "$base_port" "$path" "$lua")"); ext+=("$(wrk_rps "$ext_port" "$path" "$lua")")
+      base=$(run "$base_port" "$base_pid" "$path" "$lua"); ext=$(run "$ext_port" "$ext_pid" "$path" "$lua")
     else
-      ext+=("$(wrk_rps "$ext_port" "$path" "$lua")"); base+=("$(wrk_rps "$base_port" "$path" "$lua")")
+      ext=$(run "$ext_port" "$ext_pid" "$path" "$lua"); base=$(run "$base_port" "$base_pid" "$path" "$lua")
     fi
-    echo "$label round $round: $base_name ${base[-1]} req/s, $ext_name ${ext[-1]} req/s"
+    read -r base_rps base_cpu <<<"$base"
+    read -r ext_rps ext_cpu <<<"$ext"
+    rps_ratios+=("$(awk -v e="$ext_rps" -v b="$base_rps" 'BEGIN {printf "%.4f", e/b}')")
+    cpu_ratios+=("$(awk -v e="$ext_cpu" -v b="$base_cpu" 'BEGIN {printf "%.4f", (b > 0 ? e/b : 0)}')")
+    echo "$label round $round: $base_name $base_rps req/s ($base_cpu per CPU-s), $ext_name $ext_rps req/s ($ext_cpu per CPU-s)"
   done
-  local base_median ext_median ratios=()
-  base_median=$(median "${base[@]}")
-  ext_median=$(median "${ext[@]}")
-  for i in "${!base[@]}"; do
-    ratios+=("$(awk -v e="${ext[$i]}" -v b="${base[$i]}" 'BEGIN {printf "%.4f", e/b}')")
-  done
-  # The two runs of a round are back to back, so their ratio cancels most of
-  # the machine's drift; the median of those ratios is the figure to record.
-  echo "$label median: $base_name $base_median req/s, $ext_name $ext_median req/s, ratio of medians $(awk -v e="$ext_median" -v b="$base_median" 'BEGIN {printf "%.3f", e/b}'), median of per-round ratios $(median "${ratios[@]}")"
+  echo "$label: $ext_name/$base_name throughput ratio $(median "${rps_ratios[@]}"), requests per CPU-second ratio $(median "${cpu_ratios[@]}") (medians of $rounds paired rounds)"
 }

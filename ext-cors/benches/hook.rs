@@ -13,7 +13,9 @@ use actix_web::test::{call_service, init_service, TestRequest};
 use actix_web::{web, App, HttpResponse};
 use criterion::{criterion_group, criterion_main, Criterion};
 use ext_core::{AppBuilder, Config};
-use ext_cors::{Cors, CorsOptions, OneOrMany};
+use ext_cors::Cors;
+
+mod support;
 
 async fn hello() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("hello")
@@ -61,22 +63,7 @@ fn bench(c: &mut Criterion) {
     // The same app with 50 resources (literals, string regexes and `regex:`
     // patterns), the request hitting one of the last tried, against 1.
     let resources = |count: usize| {
-        let mut cors = Cors::new();
-        for index in 0..count {
-            let pattern = match index % 3 {
-                0 => format!("/api/v{index}/*"),
-                1 => format!("regex:/svc{index}/[a-z]+"),
-                _ => format!("/static/{index}"),
-            };
-            let options = CorsOptions {
-                origins: Some(OneOrMany::from([
-                    format!("https://app{index}.example"),
-                    "https://app.example".to_owned(),
-                ])),
-                ..CorsOptions::default()
-            };
-            cors = cors.resource(pattern, options);
-        }
+        let cors = Cors::from_options(support::resources(count));
         let ext = system
             .block_on(AppBuilder::new(Config::empty()).register(cors).init())
             .unwrap();

@@ -7,38 +7,17 @@
 
 #![allow(clippy::panic, missing_docs)]
 
-use std::collections::BTreeMap;
 use std::hint::black_box;
 
 use actix_web::http::header::{HeaderMap, HeaderValue, ORIGIN};
 use actix_web::http::Method;
 use criterion::{criterion_group, criterion_main, Criterion};
-use ext_cors::{CorsOptions, CorsPolicy, OneOrMany, Resources};
+use ext_cors::CorsPolicy;
 
-/// `count` resources: literals, string regexes and `regex:` patterns mixed,
-/// each with its own origins; the request hits the one tried last.
+mod support;
+
 fn policy(count: usize) -> CorsPolicy {
-    let mut map = BTreeMap::new();
-    for index in 0..count {
-        let pattern = match index % 3 {
-            0 => format!("/api/v{index}/*"),
-            1 => format!("regex:/svc{index}/[a-z]+"),
-            _ => format!("/static/{index}"),
-        };
-        let options = CorsOptions {
-            origins: Some(OneOrMany::from([
-                format!("https://app{index}.example"),
-                "https://app.example".to_owned(),
-            ])),
-            ..CorsOptions::default()
-        };
-        map.insert(pattern, options);
-    }
-    let options = CorsOptions {
-        resources: Some(Resources::Map(map)),
-        ..CorsOptions::default()
-    };
-    match CorsPolicy::new(&options) {
+    match CorsPolicy::new(&support::resources(count)) {
         Ok(policy) => policy,
         Err(error) => panic!("benchmark policy does not load: {error}"),
     }

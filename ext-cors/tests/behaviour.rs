@@ -453,3 +453,53 @@ async fn default_mode_warns_about_glob_shaped_strings_it_cannot_read_as_globs() 
     assert_eq!(warnings.len(), 1, "{text}");
     assert!(warnings[0].contains("https://*example.com"), "{text}");
 }
+
+#[actix_web::test]
+async fn resources_can_be_set_in_code() {
+    let cors = || {
+        Cors::new()
+            .origins(["https://app.example"])
+            .resource(
+                "/api/*",
+                CorsOptions {
+                    max_age: Some(60.into()),
+                    ..CorsOptions::default()
+                },
+            )
+            .resource(
+                "/public/*",
+                CorsOptions {
+                    origins: Some("*".into()),
+                    ..CorsOptions::default()
+                },
+            )
+    };
+    let preflight = request(
+        "OPTIONS",
+        "/api/items",
+        &[("Origin", "https://app.example"), (ACRM, "GET")],
+    );
+    let res = send(cors(), preflight).await;
+    assert_eq!(header(&res, ACMA), Some("60"));
+    let res = send(
+        cors(),
+        request("GET", "/public/x", &[("Origin", "https://other.example")]),
+    )
+    .await;
+    assert_eq!(header(&res, ACAO), Some("https://other.example"));
+    let res = send(
+        cors(),
+        request("GET", "/api/items", &[("Origin", "https://other.example")]),
+    )
+    .await;
+    assert_eq!(header(&res, ACAO), None);
+    let res = send(
+        cors(),
+        request("GET", "/elsewhere", &[("Origin", "https://app.example")]),
+    )
+    .await;
+    assert!(
+        cors_names(&res).is_empty(),
+        "only the listed resources get CORS headers"
+    );
+}
