@@ -167,6 +167,8 @@ impl Cors {
     /// The options set in code, as a config section over `[cors]`.
     fn section(&self) -> Section {
         let mut section = Section::new("cors");
+        // Options are strings, numbers, booleans, lists and string-keyed
+        // maps, which always serialise to a JSON object.
         if let Ok(serde_json::Value::Object(map)) = serde_json::to_value(&self.options) {
             for (key, value) in map {
                 section = section.set(key, value);

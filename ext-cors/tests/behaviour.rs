@@ -233,7 +233,7 @@ async fn cors_headers_reach_error_responses() {
 }
 
 #[actix_web::test]
-async fn preflights_are_answered_without_calling_handlers_and_never_400() {
+async fn preflights_get_200_with_cors_headers_and_refused_ones_never_400() {
     for compat in [true, false] {
         let preflight = request(
             "OPTIONS",
