@@ -147,13 +147,9 @@ impl Setup {
         default_prefix: &str,
         routes: impl Fn(&mut ServiceConfig) + Send + Sync + 'static,
     ) {
-        let prefix = self
-            .prefix_override
-            .clone()
-            .or_else(|| self.settings.url_prefixes.get(&self.current).cloned())
-            .unwrap_or_else(|| default_prefix.to_owned());
+        let prefix = self.url_prefix(default_prefix);
         self.mounts.push(Mount {
-            prefix: normalise_prefix(&prefix),
+            prefix,
             routes: Arc::new(routes),
         });
     }

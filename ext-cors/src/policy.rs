@@ -140,24 +140,20 @@ impl Policy {
         let max_age = match &options.max_age {
             None => None,
             Some(max_age) => {
+                let max_age_key = format!("{key}.max_age");
                 let seconds = max_age
                     .seconds()
-                    .map_err(|message| CorsConfigError::invalid(format!("{key}.max_age"), message))?;
-                // Flask-Cors drops a falsy max_age; 0 ("do not cache") is meaningful.
-                if seconds == 0 && compat {
-                    None
-                } else {
-                    Some(HeaderValue::from(seconds))
+                    .map_err(|message| CorsConfigError::invalid(&max_age_key, message))?;
+                match max_age {
+                    // Flask-Cors drops a falsy max_age; 0 ("do not cache") is meaningful.
+                    _ if seconds == 0 && compat => None,
+                    // Flask-Cors sends a string of seconds as written (`"600"`).
+                    MaxAge::Text(text) if compat && text.trim().parse::<u64>().is_ok() => {
+                        Some(header_value(&max_age_key, text.trim())?)
+                    }
+                    _ => Some(HeaderValue::from(seconds)),
                 }
             }
-        };
-        // A text max_age that is already seconds is sent as written in
-        // compat mode, as Flask-Cors does (`"600"`); durations become seconds.
-        let max_age = match (&options.max_age, max_age) {
-            (Some(MaxAge::Text(text)), Some(_)) if compat && text.trim().parse::<u64>().is_ok() => {
-                Some(header_value(&format!("{key}.max_age"), text.trim())?)
-            }
-            (_, value) => value,
         };
 
         let supports_credentials = options.supports_credentials.unwrap_or(false);
