@@ -81,7 +81,9 @@
 //! | `intercept_exceptions = false` | changes nothing (Flask ≥ 1.1) | error responses get no CORS headers |
 //! | origin strings | anything | `scheme://host[:port]`, no path or trailing slash, checked at start-up |
 //!
-//! Both modes: header values are deterministic (sorted methods and
+//! Both modes: a request whose `Origin` is literally `*` (no browser sends
+//! one) gets no CORS headers, where Flask-Cors would reflect it and could
+//! answer `Access-Control-Allow-Origin: *` beside credentials; header values are deterministic (sorted methods and
 //! headers); a preflight is never answered 400 — a refused one gets 200
 //! without CORS headers, or `preflight_rejection_status` (e.g. 403) if set;
 //! a debug log line says why a response got no CORS headers, with values

@@ -303,6 +303,12 @@ impl Policy {
         let Ok(origin) = origin.to_str() else {
             return false;
         };
+        if origin == "*" {
+            // Not an origin a browser ever sends; reflecting it would answer
+            // `Access-Control-Allow-Origin: *` beside credentials. Refused in
+            // both modes (Flask-Cors reflects it).
+            return false;
+        }
         if self.mode == Mode::Default && origin == "null" {
             // `Origin: null` comes from sandboxed frames and files; only an
             // explicit listing allows it.

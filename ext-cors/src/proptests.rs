@@ -119,6 +119,7 @@ fn header_bytes() -> impl Strategy<Value = Vec<u8>> {
             b"https://x.example.com".to_vec(),
             b"https://a.example.com.evil.net".to_vec(),
             b"null".to_vec(),
+            b"*".to_vec(),
             b"".to_vec(),
         ]),
         prop::collection::vec(any::<u8>(), 0..40),

@@ -109,6 +109,20 @@ async fn origin_null_is_reflected_only_when_listed() {
 }
 
 #[actix_web::test]
+async fn a_literal_star_origin_is_never_reflected() {
+    let star = || request("GET", "/api/items", &[("Origin", "*")]);
+    for compat in [true, false] {
+        let cors = in_mode(compat)
+            .origins(["*"])
+            .supports_credentials(true)
+            .allow_credentials_with_any_origin(true);
+        let res = send(cors, star()).await;
+        assert_eq!(header(&res, ACAO), None, "compat: {compat}");
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+}
+
+#[actix_web::test]
 async fn requested_methods_are_exact_tokens() {
     let preflight = |method: &'static str| {
         request(
