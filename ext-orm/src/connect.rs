@@ -1,0 +1,179 @@
+//! From a Flask-SQLAlchemy URI and engine options to a sea-orm connection.
+//!
+//! SQLAlchemy URIs name a driver (`postgresql+psycopg2://`) and write SQLite
+//! paths with three or four slashes; sqlx wants `postgres://` and
+//! `sqlite:path?mode=rwc`. The translation is small and specific to these
+//! two dialects, so it is written here rather than pulled from a crate.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+
+use crate::settings::EngineOptions;
+
+/// How long a request waits for a pooled connection by default, in seconds.
+pub const DEFAULT_POOL_TIMEOUT: f64 = 5.0;
+
+/// Flask-SQLAlchemy's MySQL `pool_recycle`, in seconds.
+const MYSQL_POOL_RECYCLE: f64 = 7200.0;
+
+/// A URI that sqlx understands, and its backend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DriverUrl {
+    /// The URL handed to sea-orm.
+    pub url: String,
+    /// Which database it is.
+    pub backend: DbBackend,
+    /// An in-memory SQLite database.
+    pub memory: bool,
+}
+
+/// Translates a SQLAlchemy URI, resolving relative SQLite paths under
+/// `instance_path` (created if missing), as Flask-SQLAlchemy does.
+///
+/// ```
+/// use std::path::Path;
+/// use ext_orm::connect::driver_url;
+///
+/// let pg = driver_url("postgresql+psycopg2://u:p@db/app", Path::new("instance")).unwrap();
+/// assert_eq!(pg.url, "postgres://u:p@db/app");
+/// let memory = driver_url("sqlite://", Path::new("instance")).unwrap();
+/// assert!(memory.memory);
+/// let absolute = driver_url("sqlite:////tmp/app.db", Path::new("instance")).unwrap();
+/// assert_eq!(absolute.url, "sqlite:///tmp/app.db?mode=rwc");
+/// ```
+pub fn driver_url(uri: &str, instance_path: &Path) -> Result<DriverUrl, String> {
+    let (scheme, rest) = uri
+        .split_once("://")
+        .or_else(|| uri.split_once(':'))
+        .ok_or_else(|| format!("{} is not a database URI", redact(uri)))?;
+    let dialect = scheme.split('+').next().unwrap_or(scheme).to_ascii_lowercase();
+    match dialect.as_str() {
+        "postgresql" | "postgres" => Ok(DriverUrl {
+            url: format!("postgres://{rest}"),
+            backend: DbBackend::Postgres,
+            memory: false,
+        }),
+        "mysql" | "mariadb" => Ok(DriverUrl {
+            url: format!("mysql://{rest}"),
+            backend: DbBackend::MySql,
+            memory: false,
+        }),
+        "sqlite" => sqlite_url(rest, instance_path),
+        other => Err(format!(
+            "unsupported database {other:?} in {}: use sqlite, postgresql or mysql/mariadb",
+            redact(uri)
+        )),
+    }
+}
+
+fn sqlite_url(rest: &str, instance_path: &Path) -> Result<DriverUrl, String> {
+    // `sqlite://` and `sqlite:///:memory:` are memory; `sqlite:///x.db` is
+    // relative (three slashes); `sqlite:////abs/x.db` is absolute.
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = path.strip_prefix('/').unwrap_or(path);
+    if path.is_empty() || path == ":memory:" {
+        return Ok(DriverUrl {
+            url: "sqlite::memory:".to_owned(),
+            backend: DbBackend::Sqlite,
+            memory: true,
+        });
+    }
+    let file = if Path::new(path).is_absolute() {
+        PathBuf::from(path)
+    } else {
+        std::fs::create_dir_all(instance_path).map_err(|error| {
+            format!(
+                "cannot create the instance folder {}: {error}",
+                instance_path.display()
+            )
+        })?;
+        instance_path.join(path)
+    };
+    let query = if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else if query.contains("mode=") {
+        query.to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(DriverUrl {
+        url: format!("sqlite://{}?{query}", file.display()),
+        backend: DbBackend::Sqlite,
+        memory: false,
+    })
+}
+
+/// The URI with its password replaced by `***`, for logs and errors.
+///
+/// ```
+/// assert_eq!(
+///     ext_orm::connect::redact("postgresql://app:s3cret@db/app"),
+///     "postgresql://app:***@db/app"
+/// );
+/// ```
+pub fn redact(uri: &str) -> String {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return uri.to_owned();
+    };
+    let (authority, tail) = match rest.find('/') {
+        Some(at) => rest.split_at(at),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => uri.to_owned(),
+        },
+        None => uri.to_owned(),
+    }
+}
+
+/// sea-orm's options for one bind.
+pub fn connect_options(url: &DriverUrl, engine: &EngineOptions, read_only: bool) -> ConnectOptions {
+    let seconds = |value: f64| Duration::from_secs_f64(value.max(0.0));
+    let mut options = ConnectOptions::new(url.url.clone());
+    options
+        .acquire_timeout(seconds(engine.pool_timeout.unwrap_or(DEFAULT_POOL_TIMEOUT)))
+        .sqlx_logging(engine.echo.unwrap_or(false))
+        .connect_lazy(engine.connect_lazy.unwrap_or(false));
+    if url.backend == DbBackend::Sqlite {
+        // One connection: SQLite has one writer, and a second pooled
+        // connection would see another in-memory database. Requests queue
+        // for it in turn (see the session docs).
+        options.max_connections(1);
+        if read_only && !url.memory {
+            options.map_sqlx_sqlite_opts(|opts| opts.read_only(true));
+        }
+    } else if let Some(size) = engine.pool_size {
+        options.max_connections(size.max(1));
+    }
+    if let Some(min) = engine.min_connections {
+        options.min_connections(min);
+    }
+    let recycle = engine
+        .pool_recycle
+        .or((url.backend == DbBackend::MySql).then_some(MYSQL_POOL_RECYCLE));
+    if let Some(recycle) = recycle {
+        options.max_lifetime(seconds(recycle));
+    }
+    if let Some(idle) = engine.idle_timeout {
+        options.idle_timeout(seconds(idle));
+    }
+    if let Some(connect) = engine.connect_timeout {
+        options.connect_timeout(seconds(connect));
+    }
+    if let Some(ping) = engine.pool_pre_ping {
+        options.test_before_acquire(ping);
+    }
+    if let (Some(timeout), DbBackend::Postgres) = (engine.statement_timeout, url.backend) {
+        options.statement_timeout(seconds(timeout));
+    }
+    options
+}
+
+/// Opens the pool.
+pub async fn connect(options: ConnectOptions) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    Database::connect(options).await
+}

@@ -1,0 +1,204 @@
+//! [`Orm`]: the extension registered on the app (Flask's `SQLAlchemy()`).
+
+use std::fmt;
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ext_core::config::ExposeSecret;
+use ext_core::{Extension, ExtensionError, HealthStatus, Section, Setup};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use sea_orm_migration::MigratorTrait;
+
+use crate::connect::{connect, connect_options, driver_url, redact};
+use crate::schema::EntityDef;
+use crate::settings::OrmSettings;
+use crate::state::{BindHandle, OrmState};
+
+type MigrateFn =
+    Arc<dyn Fn(DatabaseConnection) -> Pin<Box<dyn Future<Output = Result<(), DbErr>> + Send>> + Send + Sync>;
+
+/// The ORM extension: one call registers the pools, the session, health
+/// checks and shutdown.
+///
+/// Configuration comes from `[sqlalchemy]` / `SQLALCHEMY_*` /
+/// `DATABASE_URL` (see [`OrmSettings`]); what is set here in code wins.
+pub struct Orm {
+    section: Section,
+    entities: Vec<(Option<String>, EntityDef)>,
+    migrate: Option<MigrateFn>,
+}
+
+impl fmt::Debug for Orm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Orm")
+            .field("entities", &self.entities)
+            .field("migrations", &self.migrate.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Orm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Orm {
+    /// The extension, configured from `[sqlalchemy]`.
+    pub fn new() -> Self {
+        Orm {
+            section: Section::new("sqlalchemy").env_alias("DATABASE_URL", "database_uri"),
+            entities: Vec::new(),
+            migrate: None,
+        }
+    }
+
+    /// Sets the default database's URI in code (beats the file and the
+    /// environment).
+    pub fn database_uri(mut self, uri: impl Into<String>) -> Self {
+        self.section = self.section.set("database_uri", uri.into());
+        self
+    }
+
+    /// Sets any `[sqlalchemy]` key in code.
+    pub fn setting(mut self, key: &str, value: impl serde::Serialize) -> Self {
+        self.section = self.section.set(key, value);
+        self
+    }
+
+    /// Runs `create_all` at start-up.
+    pub fn create_all_on_start(self) -> Self {
+        self.setting("create_all_on_start", true)
+    }
+
+    /// Registers an entity of the default database for `create_all`.
+    pub fn entity<E: EntityTrait + Default>(mut self) -> Self {
+        self.entities.push((None, EntityDef::of::<E>()));
+        self
+    }
+
+    /// Registers an entity of the bind `bind` (its `__bind_key__`).
+    pub fn entity_in<E: EntityTrait + Default>(mut self, bind: &str) -> Self {
+        self.entities.push((Some(bind.to_owned()), EntityDef::of::<E>()));
+        self
+    }
+
+    /// The migrations of the default database, run at start-up when
+    /// `migrate_on_start` is set.
+    pub fn migrator<M: MigratorTrait>(mut self) -> Self {
+        self.migrate = Some(Arc::new(|conn| Box::pin(async move { M::up(&conn, None).await })));
+        self
+    }
+}
+
+impl Extension for Orm {
+    fn name(&self) -> &str {
+        "sqlalchemy"
+    }
+
+    async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
+        let settings: OrmSettings = app.settings(&self.section)?;
+        let binds = settings
+            .resolve()
+            .map_err(|message| ExtensionError::invalid_setting("sqlalchemy.database_uri", message))?;
+        let instance = settings
+            .instance_path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("instance"));
+        for (bind, entity) in &self.entities {
+            if let Some(name) = bind {
+                if !binds.iter().any(|b| b.name.as_deref() == Some(name.as_str())) {
+                    return Err(ExtensionError::invalid_setting(
+                        "sqlalchemy.binds",
+                        format!(
+                            "Bind key '{name}' is not in 'SQLALCHEMY_BINDS' config (entity {}).",
+                            entity.table()
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut handles = Vec::new();
+        let mut default_url = None;
+        for bind in binds {
+            let key = match &bind.name {
+                None => "sqlalchemy.database_uri".to_owned(),
+                Some(name) => format!("sqlalchemy.binds.{name}"),
+            };
+            let url = driver_url(bind.uri.expose_secret(), &instance)
+                .map_err(|message| ExtensionError::invalid_setting(&key, message))?;
+            let options = connect_options(&url, &bind.engine, bind.read_only);
+            let conn = connect(options).await.map_err(|error| {
+                ExtensionError::invalid_setting(
+                    &key,
+                    format!("cannot connect to {}: {error}", redact(bind.uri.expose_secret())),
+                )
+            })?;
+            tracing::info!(bind = ?bind.name, url = %redact(&url.url), "database connected");
+            if bind.name.is_none() {
+                default_url = Some(redact(&url.url));
+            }
+            let entities = self
+                .entities
+                .iter()
+                .filter(|(name, _)| *name == bind.name)
+                .map(|(_, entity)| entity.clone())
+                .collect();
+            handles.push(BindHandle::new(bind.name.clone(), conn, bind.read_only, entities));
+        }
+        let state = OrmState::new(
+            handles,
+            default_url,
+            settings.record_queries,
+            settings.slow_query_ms.map(Duration::from_millis),
+        );
+        if settings.migrate_on_start {
+            let migrate = self.migrate.as_ref().ok_or_else(|| {
+                ExtensionError::invalid_setting(
+                    "sqlalchemy.migrate_on_start",
+                    "migrate_on_start is set but no migrator was registered (Orm::migrator)",
+                )
+            })?;
+            let conn = state.conn().map_err(|error| {
+                ExtensionError::invalid_setting("sqlalchemy.migrate_on_start", error.to_string())
+            })?;
+            migrate(conn.clone())
+                .await
+                .map_err(|error| ExtensionError::failed("migrations failed", error))?;
+        }
+        if settings.create_all_on_start {
+            state
+                .create_all()
+                .await
+                .map_err(|error| ExtensionError::failed("create_all failed", error))?;
+        }
+        for bind in state.binds() {
+            let name = match bind.name() {
+                None => "sqlalchemy".to_owned(),
+                Some(name) => format!("sqlalchemy.{name}"),
+            };
+            let conn = bind.conn().clone();
+            app.health_check_named(name, move || {
+                let conn = conn.clone();
+                async move {
+                    match conn.ping().await {
+                        Ok(()) => HealthStatus::Up,
+                        Err(error) => HealthStatus::Down(error.to_string()),
+                    }
+                }
+            });
+        }
+        let state = app.provide(state);
+        app.on_shutdown(move || async move {
+            for bind in state.binds() {
+                if let Err(error) = bind.conn().close_by_ref().await {
+                    tracing::warn!(bind = ?bind.name(), %error, "closing the pool failed");
+                }
+            }
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,169 @@
+//! What `init_app` leaves for handlers: one pool per bind, and the entities
+//! registered on each.
+
+use std::fmt;
+use std::time::Duration;
+
+use sea_orm::{DatabaseConnection, DbBackend};
+
+use crate::error::OrmError;
+use crate::schema::{self, EntityDef};
+
+/// One configured database.
+#[derive(Clone)]
+pub struct BindHandle {
+    name: Option<String>,
+    conn: DatabaseConnection,
+    read_only: bool,
+    entities: Vec<EntityDef>,
+}
+
+impl fmt::Debug for BindHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BindHandle")
+            .field("name", &self.name)
+            .field("backend", &self.conn.get_database_backend())
+            .field("read_only", &self.read_only)
+            .field("entities", &self.entities)
+            .finish()
+    }
+}
+
+impl BindHandle {
+    pub(crate) fn new(
+        name: Option<String>,
+        conn: DatabaseConnection,
+        read_only: bool,
+        entities: Vec<EntityDef>,
+    ) -> Self {
+        BindHandle {
+            name,
+            conn,
+            read_only,
+            entities,
+        }
+    }
+
+    /// The bind's key, `None` for the default.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The pool.
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    /// Whether its transactions are read-only.
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The entities registered on this bind.
+    pub fn entities(&self) -> &[EntityDef] {
+        &self.entities
+    }
+
+    /// The database kind.
+    pub fn backend(&self) -> DbBackend {
+        self.conn.get_database_backend()
+    }
+}
+
+/// The ORM of an app (Flask-SQLAlchemy's `db`), in the registry and as
+/// `web::Data<OrmState>`.
+///
+/// Its `Debug` output follows Flask-SQLAlchemy's `repr`:
+/// `<SQLAlchemy sqlite://>`, `<SQLAlchemy postgres://… +2 engines>`,
+/// `<SQLAlchemy (No default engine) +1 engines>`; passwords never appear.
+pub struct OrmState {
+    binds: Vec<BindHandle>,
+    default_url: Option<String>,
+    record_queries: bool,
+    slow_query: Option<Duration>,
+}
+
+impl fmt::Debug for OrmState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let default = self.default_url.as_deref().unwrap_or("(No default engine)");
+        let others = self.binds.iter().filter(|bind| bind.name.is_some()).count();
+        if others == 0 {
+            write!(f, "<SQLAlchemy {default}>")
+        } else {
+            write!(f, "<SQLAlchemy {default} +{others} engines>")
+        }
+    }
+}
+
+impl OrmState {
+    pub(crate) fn new(
+        binds: Vec<BindHandle>,
+        default_url: Option<String>,
+        record_queries: bool,
+        slow_query: Option<Duration>,
+    ) -> Self {
+        OrmState {
+            binds,
+            default_url,
+            record_queries,
+            slow_query,
+        }
+    }
+
+    /// The bind named `name` (`None`: the default database).
+    pub fn bind(&self, name: Option<&str>) -> Result<&BindHandle, OrmError> {
+        self.binds
+            .iter()
+            .find(|bind| bind.name.as_deref() == name)
+            .ok_or_else(|| OrmError::NotConfigured(name.map(str::to_owned)))
+    }
+
+    /// Every bind, the default first.
+    pub fn binds(&self) -> &[BindHandle] {
+        &self.binds
+    }
+
+    /// The default database's pool (Flask-SQLAlchemy's `db.engine`).
+    pub fn conn(&self) -> Result<&DatabaseConnection, OrmError> {
+        Ok(self.bind(None)?.conn())
+    }
+
+    /// Whether sessions record their statements.
+    pub fn record_queries(&self) -> bool {
+        self.record_queries
+    }
+
+    /// The slow-query threshold.
+    pub fn slow_query(&self) -> Option<Duration> {
+        self.slow_query
+    }
+
+    /// Creates the missing tables of every bind, parents first (Flask's
+    /// `db.create_all()`).
+    pub async fn create_all(&self) -> Result<(), OrmError> {
+        for bind in &self.binds {
+            schema::create_all(bind.conn(), bind.entities()).await?;
+        }
+        Ok(())
+    }
+
+    /// Creates the missing tables of one bind (`create_all(bind_key=...)`).
+    pub async fn create_all_in(&self, bind: Option<&str>) -> Result<(), OrmError> {
+        let bind = self.bind(bind)?;
+        Ok(schema::create_all(bind.conn(), bind.entities()).await?)
+    }
+
+    /// Drops the registered tables of every bind, children first.
+    pub async fn drop_all(&self) -> Result<(), OrmError> {
+        for bind in &self.binds {
+            schema::drop_all(bind.conn(), bind.entities()).await?;
+        }
+        Ok(())
+    }
+
+    /// Drops the registered tables of one bind.
+    pub async fn drop_all_in(&self, bind: Option<&str>) -> Result<(), OrmError> {
+        let bind = self.bind(bind)?;
+        Ok(schema::drop_all(bind.conn(), bind.entities()).await?)
+    }
+}
