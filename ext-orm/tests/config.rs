@@ -42,19 +42,39 @@ async fn precedence_code_over_environment_over_file_and_the_database_url_alias()
     let instance = format!("instance_path = \"{}\"\n", dir.display());
     let file = format!("[sqlalchemy]\n{instance}database_uri = \"sqlite:///file.db\"\n");
     let ext = init(Orm::new(), &file, &[]).await.unwrap();
-    assert_eq!(format!("{:?}", state(&ext)), format!("<SQLAlchemy sqlite://{}/file.db?mode=rwc>", dir.display()));
-    assert!(dir.join("file.db").exists(), "a relative SQLite path lives in the instance folder");
+    assert_eq!(
+        format!("{:?}", state(&ext)),
+        format!("<SQLAlchemy sqlite://{}/file.db?mode=rwc>", dir.display())
+    );
+    assert!(
+        dir.join("file.db").exists(),
+        "a relative SQLite path lives in the instance folder"
+    );
 
-    let ext = init(Orm::new(), &file, &[("DATABASE_URL", "sqlite:///alias.db")]).await.unwrap();
-    assert!(format!("{:?}", state(&ext)).contains("alias.db"), "DATABASE_URL is the environment");
+    let ext = init(Orm::new(), &file, &[("DATABASE_URL", "sqlite:///alias.db")])
+        .await
+        .unwrap();
+    assert!(
+        format!("{:?}", state(&ext)).contains("alias.db"),
+        "DATABASE_URL is the environment"
+    );
     let env = [
         ("DATABASE_URL", "sqlite:///alias.db"),
         ("SQLALCHEMY_DATABASE_URI", "sqlite:///env.db"),
     ];
     let ext = init(Orm::new(), &file, &env).await.unwrap();
-    assert!(format!("{:?}", state(&ext)).contains("env.db"), "SQLALCHEMY_DATABASE_URI beats DATABASE_URL");
-    let ext = init(Orm::new().database_uri("sqlite://"), &file, &env).await.unwrap();
-    assert_eq!(format!("{:?}", state(&ext)), "<SQLAlchemy sqlite::memory:>", "code beats everything");
+    assert!(
+        format!("{:?}", state(&ext)).contains("env.db"),
+        "SQLALCHEMY_DATABASE_URI beats DATABASE_URL"
+    );
+    let ext = init(Orm::new().database_uri("sqlite://"), &file, &env)
+        .await
+        .unwrap();
+    assert_eq!(
+        format!("{:?}", state(&ext)),
+        "<SQLAlchemy sqlite::memory:>",
+        "code beats everything"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -63,20 +83,30 @@ async fn binds_only_and_the_repr_strings() {
     let toml = "[sqlalchemy]\nbinds = { a = \"sqlite://\" }\n";
     let ext = init(Orm::new(), toml, &[]).await.unwrap();
     let state = state(&ext);
-    assert_eq!(format!("{state:?}"), "<SQLAlchemy (No default engine) +1 engines>");
+    assert_eq!(
+        format!("{state:?}"),
+        "<SQLAlchemy (No default engine) +1 engines>"
+    );
     assert!(state.conn().is_err(), "no default engine");
     assert!(state.bind(Some("a")).is_ok());
 
     let toml = "[sqlalchemy]\ndatabase_uri = \"sqlite://\"\n[sqlalchemy.binds]\na = \"sqlite://\"\nb = { url = \"sqlite://\", pool_timeout = 1 }\n";
     let ext = init(Orm::new(), toml, &[]).await.unwrap();
-    assert_eq!(format!("{:?}", ext.registry().get::<OrmState>().unwrap()), "<SQLAlchemy sqlite::memory: +2 engines>");
+    assert_eq!(
+        format!("{:?}", ext.registry().get::<OrmState>().unwrap()),
+        "<SQLAlchemy sqlite::memory: +2 engines>"
+    );
 }
 
 #[actix_web::test]
 async fn unknown_keys_and_wrong_types_name_the_key() {
-    let error = init(Orm::new(), "[sqlalchemy]\ndatabase_uri = \"sqlite://\"\npool_size = 3\n", &[])
-        .await
-        .unwrap_err();
+    let error = init(
+        Orm::new(),
+        "[sqlalchemy]\ndatabase_uri = \"sqlite://\"\npool_size = 3\n",
+        &[],
+    )
+    .await
+    .unwrap_err();
     assert!(error.to_string().contains("pool_size"), "{error}");
     let error = init(
         Orm::new(),
@@ -87,7 +117,9 @@ async fn unknown_keys_and_wrong_types_name_the_key() {
     .unwrap_err();
     let text = error.to_string();
     assert!(text.contains("pool_size"), "{text}");
-    let error = init(Orm::new().database_uri("oracle://scott:tiger@db/x"), "", &[]).await.unwrap_err();
+    let error = init(Orm::new().database_uri("oracle://scott:tiger@db/x"), "", &[])
+        .await
+        .unwrap_err();
     let text = error.to_string();
     assert!(text.contains("unsupported database \"oracle\""), "{text}");
     assert!(!text.contains("tiger"), "the password stays secret: {text}");
@@ -115,7 +147,12 @@ async fn passwords_never_show() {
 #[actix_web::test]
 async fn an_entity_on_an_unknown_bind_is_flask_sqlalchemys_error() {
     let orm = Orm::new().entity_in::<common::entities::todo::Entity>("nope");
-    let error = init(orm, "[sqlalchemy]\ndatabase_uri = \"sqlite://\"\n", &[]).await.unwrap_err();
+    let error = init(orm, "[sqlalchemy]\ndatabase_uri = \"sqlite://\"\n", &[])
+        .await
+        .unwrap_err();
     let text = error.to_string();
-    assert!(text.contains("Bind key 'nope' is not in 'SQLALCHEMY_BINDS' config"), "{text}");
+    assert!(
+        text.contains("Bind key 'nope' is not in 'SQLALCHEMY_BINDS' config"),
+        "{text}"
+    );
 }

@@ -44,7 +44,11 @@ struct Knobs {
     count: Option<bool>,
 }
 
-async fn list(req: HttpRequest, session: DbSession, knobs: web::Query<Knobs>) -> Result<HttpResponse, OrmError> {
+async fn list(
+    req: HttpRequest,
+    session: DbSession,
+    knobs: web::Query<Knobs>,
+) -> Result<HttpResponse, OrmError> {
     let mut args = PageArgs::new();
     if let Some(max) = knobs.max {
         args = args.max_per_page(max);
@@ -56,10 +60,14 @@ async fn list(req: HttpRequest, session: DbSession, knobs: web::Query<Knobs>) ->
     let page = select.clone().paginate_request(&session, &req, args).await?;
     let next = select.next_page(&session, &page).await?;
     let mut res = page.to_response(&req);
-    res.headers_mut()
-        .insert("x-next-total".parse().unwrap(), format!("{:?}", next.total).parse().unwrap());
-    res.headers_mut()
-        .insert("x-next-per-page".parse().unwrap(), next.per_page.to_string().parse().unwrap());
+    res.headers_mut().insert(
+        "x-next-total".parse().unwrap(),
+        format!("{:?}", next.total).parse().unwrap(),
+    );
+    res.headers_mut().insert(
+        "x-next-per-page".parse().unwrap(),
+        next.per_page.to_string().parse().unwrap(),
+    );
     Ok(res)
 }
 
@@ -88,7 +96,11 @@ async fn seed(ext: &ext_core::ExtApp, titles: impl IntoIterator<Item = String>) 
 }
 
 async fn get_json(
-    app: &impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>,
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
     uri: &str,
 ) -> (StatusCode, BTreeMap<String, String>, Value) {
     let res = test::call_service(app, test::TestRequest::get().uri(uri).to_request()).await;
@@ -159,7 +171,10 @@ async fn flask_pagination_over_http(backend: Backend) {
     );
     // 17: from the query string, other parameters kept in links.
     let (_, headers, body) = get_json(&app, "/todos?page=2&per_page=10&x=y").await;
-    assert_eq!((body["page"].as_u64(), body["per_page"].as_u64()), (Some(2), Some(10)));
+    assert_eq!(
+        (body["page"].as_u64(), body["per_page"].as_u64()),
+        (Some(2), Some(10))
+    );
     assert_eq!(body["items"][0]["title"], "todo 11");
     assert_eq!(
         headers["link"],

@@ -84,7 +84,9 @@ fn cases_07_to_12_iter_pages() {
 
 #[test]
 fn case_13_iter_0_pages() {
-    assert!(page(1, 10, 0, Some(0)).iter_pages(IterPages::default()).is_empty());
+    assert!(page(1, 10, 0, Some(0))
+        .iter_pages(IterPages::default())
+        .is_empty());
 }
 
 #[test]
@@ -96,17 +98,32 @@ fn case_14_iter_pages_short() {
 
 #[test]
 fn case_15_docs_example() {
-    assert_eq!(pages_of(200, 10, 7), list(&[1, 2, 0, 5, 6, 7, 8, 9, 10, 11, 0, 19, 20]));
+    assert_eq!(
+        pages_of(200, 10, 7),
+        list(&[1, 2, 0, 5, 6, 7, 8, 9, 10, 11, 0, 19, 20])
+    );
 }
 
 #[test]
 fn cases_16_to_21_argument_preparation() {
     // 16: no arguments; 17: from the query string; 18: clamped.
     assert_eq!(PageArgs::new().prepare(None).unwrap(), (1, 20));
-    assert_eq!(PageArgs::new().prepare(Some("page=2&per_page=10")).unwrap(), (2, 10));
-    assert_eq!(PageArgs::new().max_per_page(50).prepare(Some("per_page=100")).unwrap(), (1, 50));
+    assert_eq!(
+        PageArgs::new().prepare(Some("page=2&per_page=10")).unwrap(),
+        (2, 10)
+    );
+    assert_eq!(
+        PageArgs::new()
+            .max_per_page(50)
+            .prepare(Some("per_page=100"))
+            .unwrap(),
+        (1, 50)
+    );
     // 19: 110 within a max of 250, and next() keeps both.
-    let first = PageArgs::new().max_per_page(250).prepare(Some("per_page=110")).unwrap();
+    let first = PageArgs::new()
+        .max_per_page(250)
+        .prepare(Some("per_page=110"))
+        .unwrap();
     assert_eq!(first, (1, 110));
     let p = Pagination::from_parts(1, 110, Some(250), vec![0u8; 110], Some(300));
     assert_eq!(p.next_args(), (2, 110, Some(250)));
@@ -167,7 +184,11 @@ fn case_27_and_28_edge_arguments() {
 #[test]
 fn case_29_page_counts() {
     for (total, per_page, pages) in [(0, 10, 0), (1, 20, 1), (21, 20, 2), (150, 10, 15), (250, 20, 13)] {
-        assert_eq!(page(1, per_page, 0, Some(total)).pages(), pages, "{total}/{per_page}");
+        assert_eq!(
+            page(1, per_page, 0, Some(total)).pages(),
+            pages,
+            "{total}/{per_page}"
+        );
     }
 }
 
@@ -183,6 +204,18 @@ fn python_int_rules_and_huge_values() {
         prepare("per_page=99999999999999999999999999999999999999999999").unwrap(),
         (1, u64::MAX)
     );
-    assert_eq!(PageArgs::new().error_out(false).prepare(Some("per_page=0")).unwrap(), (1, 20));
-    assert_eq!(PageArgs::new().error_out(false).prepare(Some("page=abc")).unwrap(), (1, 20));
+    assert_eq!(
+        PageArgs::new()
+            .error_out(false)
+            .prepare(Some("per_page=0"))
+            .unwrap(),
+        (1, 20)
+    );
+    assert_eq!(
+        PageArgs::new()
+            .error_out(false)
+            .prepare(Some("page=abc"))
+            .unwrap(),
+        (1, 20)
+    );
 }

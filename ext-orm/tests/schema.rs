@@ -144,7 +144,11 @@ async fn two_databases_and_a_read_only_replica(backend: Backend) {
     let res = test::call_service(&app, test::TestRequest::get().uri("/replica").to_request()).await;
     assert_eq!(test::read_body(res).await, "1", "the replica reads");
     let res = test::call_service(&app, test::TestRequest::post().uri("/replica").to_request()).await;
-    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR, "the replica refuses writes");
+    assert_eq!(
+        res.status(),
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the replica refuses writes"
+    );
     assert_eq!(todo::Entity::find().count(main_conn).await.unwrap(), 1);
     drop((app, ext, orm));
     main.cleanup().await;
@@ -163,7 +167,13 @@ impl MigrationTrait for CreateNote {
                 Table::create()
                     .table("note")
                     .if_not_exists()
-                    .col(ColumnDef::new("id").integer().not_null().auto_increment().primary_key())
+                    .col(
+                        ColumnDef::new("id")
+                            .integer()
+                            .not_null()
+                            .auto_increment()
+                            .primary_key(),
+                    )
                     .col(ColumnDef::new("body").string().not_null())
                     .to_owned(),
             )
@@ -193,7 +203,10 @@ async fn migrations_at_start_up(backend: Backend) {
             .await
     };
     let ext = start(config(&db, "")).await.unwrap();
-    assert!(!has_table(state(&ext).conn().unwrap(), "note").await, "opt-in only");
+    assert!(
+        !has_table(state(&ext).conn().unwrap(), "note").await,
+        "opt-in only"
+    );
     for _ in 0..2 {
         let ext = start(config(&db, "migrate_on_start = true")).await.unwrap();
         let conn = state(&ext).conn().unwrap().clone();
@@ -205,7 +218,10 @@ async fn migrations_at_start_up(backend: Backend) {
         .init()
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("no migrator was registered"), "{error}");
+    assert!(
+        error.to_string().contains("no migrator was registered"),
+        "{error}"
+    );
     db.cleanup().await;
 }
 
@@ -237,7 +253,10 @@ async fn recorded_queries_per_request(backend: Backend) {
             assert_eq!(records.len(), expected, "only this request's statements: {body}");
             if expected > 0 {
                 let select = records[0]["statement"].as_str().unwrap();
-                assert!(select.contains("SELECT") && select.contains("FROM") && select.contains("todo"), "{select}");
+                assert!(
+                    select.contains("SELECT") && select.contains("FROM") && select.contains("todo"),
+                    "{select}"
+                );
                 assert!(records[0]["parameters"].as_str().unwrap().contains('5'), "{body}");
                 assert_eq!(records[0]["failed"], false);
                 assert_eq!(records[1]["failed"], true);

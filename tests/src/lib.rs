@@ -13,4 +13,5 @@
 // This crate exists to fail tests loudly when a service is missing.
 #![allow(clippy::expect_used, clippy::panic)]
 
+pub mod pg_cluster;
 pub mod services;

@@ -1,0 +1,112 @@
+//! A PostgreSQL server of a test's own, to stop and start again: outage
+//! tests cannot stop the shared server that every other test uses.
+//!
+//! It uses the machine's PostgreSQL binaries (`initdb`, `pg_ctl`); as root
+//! they run as the `postgres` user, as PostgreSQL requires.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// A throwaway cluster on a free loopback port, removed on drop.
+#[derive(Debug)]
+pub struct PgCluster {
+    dir: PathBuf,
+    port: u16,
+}
+
+fn as_postgres(program: &str, args: &[&str]) -> Command {
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|out| out.stdout.starts_with(b"0\n"))
+        .unwrap_or(false);
+    if root {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--", program]).args(args);
+        command
+    } else {
+        let mut command = Command::new(program);
+        command.args(args);
+        command
+    }
+}
+
+fn run(mut command: Command, what: &str) {
+    let output = command.output().unwrap_or_else(|error| {
+        panic!("PostgreSQL's {what} could not run ({error}): is PostgreSQL installed?")
+    });
+    assert!(
+        output.status.success(),
+        "PostgreSQL's {what} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+impl PgCluster {
+    /// Creates and starts a cluster (about a second).
+    pub fn start() -> PgCluster {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let dir = std::env::temp_dir().join(format!("ext-pg-cluster-{}-{port}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a cluster folder");
+        let _ = Command::new("chown")
+            .args(["postgres:postgres"])
+            .arg(&dir)
+            .output();
+        let data = dir.to_string_lossy().into_owned();
+        run(
+            as_postgres(
+                "initdb",
+                &["-D", &data, "-A", "trust", "-U", "postgres", "--no-sync"],
+            ),
+            "initdb",
+        );
+        let cluster = PgCluster { dir, port };
+        cluster.resume();
+        cluster
+    }
+
+    /// The URL of its `postgres` database.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Stops the server at once, as a crash or an outage would.
+    pub fn stop(&self) {
+        let data = self.dir.to_string_lossy().into_owned();
+        run(
+            as_postgres("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]),
+            "pg_ctl stop",
+        );
+    }
+
+    /// Starts the server again and waits until it accepts connections.
+    pub fn resume(&self) {
+        let data = self.dir.to_string_lossy().into_owned();
+        let log = self.dir.join("server.log").to_string_lossy().into_owned();
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port, data
+        );
+        run(
+            as_postgres(
+                "pg_ctl",
+                &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
+            ),
+            "pg_ctl start",
+        );
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let data = self.dir.to_string_lossy().into_owned();
+        let _ = as_postgres("pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]).output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
