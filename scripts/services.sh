@@ -67,6 +67,11 @@ if [[ $DATABASE_URL == postgres://postgres@127.0.0.1:5432/* ]]; then
   fi
 fi
 psql "$DATABASE_URL" -Atqc 'select 1' >/dev/null 2>&1 || fail "postgresql does not answer at $DATABASE_URL"
+# Tests create a database each (extorm_*) and drop it; remove what failed
+# runs left behind.
+for db in $(psql "$DATABASE_URL" -Atqc "select datname from pg_database where datname like 'extorm\_%'"); do
+  psql "$DATABASE_URL" -qc "drop database if exists $db with (force)" >/dev/null || true
+done
 
 # --- MariaDB ----------------------------------------------------------------
 MYSQL_URL=${MYSQL_URL:-mysql://root@127.0.0.1:3306/test}
@@ -81,6 +86,9 @@ if [[ $MYSQL_URL == mysql://root@127.0.0.1:3306/* ]]; then
   fi
   mariadb -uroot -h127.0.0.1 -e 'create database if not exists test' >/dev/null ||
     fail "mariadb does not answer at $MYSQL_URL"
+  for db in $(mariadb -uroot -h127.0.0.1 -N -e "show databases like 'extorm\_%'"); do
+    mariadb -uroot -h127.0.0.1 -e "drop database if exists $db" >/dev/null || true
+  done
 fi
 
 # --- MongoDB wire protocol --------------------------------------------------

@@ -16,13 +16,20 @@
 //!
 //! [cors]
 //! origins = ["http://localhost:3000"]
+//!
+//! [sqlalchemy]
+//! database_uri = "postgresql://postgres@127.0.0.1/app"
 //! ```
+//!
+//! With no `[sqlalchemy]` and no `DATABASE_URL`, notes live in SQLite at
+//! `instance/example.db`.
 //!
 //! `app.example.toml` beside this crate shows every section.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod notes;
 mod settings;
 
 use actix_web::body::BoxBody;
@@ -33,13 +40,30 @@ use serde_json::json;
 
 pub use self::settings::ExampleSettings;
 
-/// Loads the example's settings and runs every extension's `init_app`.
+/// Loads the example's settings, runs every extension's `init_app`, then
+/// the migrations unless `[example] migrate = false`.
 pub async fn build(config: Config) -> Result<(ExtApp, ExampleSettings), InitError> {
+    let (ext, settings) = build_without_migrating(config).await?;
+    if settings.migrate {
+        migrate(&ext).await?;
+    }
+    Ok((ext, settings))
+}
+
+/// [`build`] without the migrations.
+pub async fn build_without_migrating(config: Config) -> Result<(ExtApp, ExampleSettings), InitError> {
     let ext = AppBuilder::new(config)
         .register(settings::ExampleExtension)
         // CORS from `[cors]` / `CORS_*`; the embedded default allows any
         // origin, without credentials.
         .register(ext_cors::Cors::new())
+        // The ORM from `[sqlalchemy]` / `SQLALCHEMY_*` / `DATABASE_URL`;
+        // the embedded default is SQLite in the instance folder.
+        .register(
+            ext_orm::Orm::new()
+                .default_database_uri(DEFAULT_DATABASE)
+                .migrator::<notes::migration::Migrator>(),
+        )
         .init()
         .await?;
     let settings = ext
@@ -48,6 +72,24 @@ pub async fn build(config: Config) -> Result<(ExtApp, ExampleSettings), InitErro
         .map(|settings| (*settings).clone())
         .unwrap_or_default();
     Ok((ext, settings))
+}
+
+/// The database the example uses when none is configured.
+pub const DEFAULT_DATABASE: &str = "sqlite:///example.db";
+
+/// Runs the example's pending migrations on the default database.
+pub async fn migrate(ext: &ExtApp) -> Result<(), InitError> {
+    use sea_orm_migration::MigratorTrait;
+
+    let failed = |error: String| InitError::new("sqlalchemy", ext_core::ExtensionError::message(error));
+    let orm = ext
+        .registry()
+        .get::<ext_orm::OrmState>()
+        .ok_or_else(|| failed("the ORM is not registered".to_owned()))?;
+    let conn = orm.conn().map_err(|error| failed(error.to_string()))?;
+    notes::migration::Migrator::up(conn, None)
+        .await
+        .map_err(|error| failed(format!("migrations failed: {error}")))
 }
 
 /// One worker's app: the extensions' routes and hooks plus the example's own.
@@ -62,7 +104,9 @@ pub fn app(
         InitError = (),
     >,
 > {
-    ext.app().route("/", web::get().to(index))
+    ext.app()
+        .route("/", web::get().to(index))
+        .configure(notes::routes)
 }
 
 /// Says what this app is and where to look next.
@@ -70,6 +114,7 @@ async fn index(settings: web::Data<ExampleSettings>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "name": settings.name,
         "health": "/health",
+        "notes": "/notes",
     }))
 }
 

@@ -1,4 +1,5 @@
-//! Serves the example app: `cargo run -p example-app`.
+//! Serves the example app: `cargo run -p example-app`; `cargo run -p
+//! example-app -- migrate` applies the migrations and exits.
 //!
 //! Reads `app.toml` (or `APP_CONFIG`) and the environment; listens on
 //! `example.bind` (default `127.0.0.1:8080`). Stops gracefully on Ctrl-C or
@@ -29,6 +30,14 @@ async fn main() -> ExitCode {
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let config = Config::load()?;
+    if std::env::args().nth(1).as_deref() == Some("migrate") {
+        // `example-app migrate`: apply pending migrations and exit.
+        let (ext, _) = example_app::build_without_migrating(config).await?;
+        example_app::migrate(&ext).await?;
+        tracing::info!("migrations applied");
+        ext.shutdown().await;
+        return Ok(());
+    }
     let (ext, settings) = example_app::build(config).await?;
     let factory = ext.clone();
     let mut server = HttpServer::new(move || example_app::app(&factory).wrap(TracingLogger::default()));

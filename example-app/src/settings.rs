@@ -13,6 +13,8 @@ pub struct ExampleSettings {
     pub bind: String,
     /// How many worker threads `main` starts (0: one per core).
     pub workers: usize,
+    /// Run the example's migrations at start-up (else: `example-app migrate`).
+    pub migrate: bool,
 }
 
 impl Default for ExampleSettings {
@@ -21,6 +23,7 @@ impl Default for ExampleSettings {
             name: "Example".to_owned(),
             bind: "127.0.0.1:8080".to_owned(),
             workers: 0,
+            migrate: true,
         }
     }
 }

@@ -7,12 +7,14 @@ use actix_web::test::{call_service, init_service, read_body_json, TestRequest};
 use ext_core::Config;
 use serde_json::{json, Value};
 
+/// `toml` and `env`, with notes in an in-memory SQLite database unless a
+/// database is set: parallel tests must not share `instance/example.db`.
 fn config(toml: &str, env: &[(&str, &str)]) -> Config {
-    Config::builder()
-        .toml_str(toml)
-        .env_vars(env.iter().copied())
-        .build()
-        .unwrap()
+    let mut env: Vec<(&str, &str)> = env.to_vec();
+    if !env.iter().any(|(key, _)| key.contains("DATABASE")) && !toml.contains("[sqlalchemy]") {
+        env.push(("SQLALCHEMY_DATABASE_URI", "sqlite://"));
+    }
+    Config::builder().toml_str(toml).env_vars(env).build().unwrap()
 }
 
 #[actix_web::test]
@@ -26,7 +28,10 @@ async fn index_shows_the_configured_name_and_health_is_up() {
     let res = call_service(&app, TestRequest::get().uri("/").to_request()).await;
     assert_eq!(res.status(), StatusCode::OK);
     let body: Value = read_body_json(res).await;
-    assert_eq!(body, json!({"name": "From TOML", "health": "/health"}));
+    assert_eq!(
+        body,
+        json!({"name": "From TOML", "health": "/health", "notes": "/notes"})
+    );
 
     let res = call_service(&app, TestRequest::get().uri("/health").to_request()).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -83,7 +88,7 @@ async fn the_example_configuration_file_loads() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/app.example.toml");
     let config = Config::builder()
         .file(path)
-        .env_vars(Vec::<(String, String)>::new())
+        .env_vars([("SQLALCHEMY_DATABASE_URI", "sqlite://")])
         .build()
         .unwrap();
     let (ext, settings) = example_app::build(config).await.unwrap();

@@ -80,7 +80,9 @@ pub struct InitError {
 }
 
 impl InitError {
-    pub(crate) fn new(extension: impl Into<String>, source: ExtensionError) -> Self {
+    /// An error of start-up work named `extension`; apps use it for their
+    /// own steps after `init` (running migrations, say).
+    pub fn new(extension: impl Into<String>, source: ExtensionError) -> Self {
         Self {
             extension: extension.into(),
             source,

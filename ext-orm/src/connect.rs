@@ -83,14 +83,14 @@ fn sqlite_url(rest: &str, instance_path: &Path) -> Result<DriverUrl, String> {
     let file = if Path::new(path).is_absolute() {
         PathBuf::from(path)
     } else {
-        std::fs::create_dir_all(instance_path).map_err(|error| {
-            format!(
-                "cannot create the instance folder {}: {error}",
-                instance_path.display()
-            )
-        })?;
         instance_path.join(path)
     };
+    // Flask-SQLAlchemy creates the instance folder; this also creates the
+    // folder of an absolute path, where SQLite would fail to open the file.
+    if let Some(folder) = file.parent().filter(|folder| !folder.as_os_str().is_empty()) {
+        std::fs::create_dir_all(folder)
+            .map_err(|error| format!("cannot create the folder {}: {error}", folder.display()))?;
+    }
     let query = if query.is_empty() {
         "mode=rwc".to_owned()
     } else if query.contains("mode=") {

@@ -29,6 +29,7 @@ pub struct Orm {
     section: Section,
     entities: Vec<(Option<String>, EntityDef)>,
     migrate: Option<MigrateFn>,
+    default_uri: Option<String>,
 }
 
 impl fmt::Debug for Orm {
@@ -53,6 +54,7 @@ impl Orm {
             section: Section::new("sqlalchemy").env_alias("DATABASE_URL", "database_uri"),
             entities: Vec::new(),
             migrate: None,
+            default_uri: None,
         }
     }
 
@@ -60,6 +62,14 @@ impl Orm {
     /// environment).
     pub fn database_uri(mut self, uri: impl Into<String>) -> Self {
         self.section = self.section.set("database_uri", uri.into());
+        self
+    }
+
+    /// The default database's URI when the configuration names none: an
+    /// app's embedded default (e.g. `sqlite:///app.db`), below the file and
+    /// the environment.
+    pub fn default_database_uri(mut self, uri: impl Into<String>) -> Self {
+        self.default_uri = Some(uri.into());
         self
     }
 
@@ -100,7 +110,10 @@ impl Extension for Orm {
     }
 
     async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
-        let settings: OrmSettings = app.settings(&self.section)?;
+        let mut settings: OrmSettings = app.settings(&self.section)?;
+        if settings.database_uri.is_none() {
+            settings.database_uri = self.default_uri.clone().map(Into::into);
+        }
         let binds = settings
             .resolve()
             .map_err(|message| ExtensionError::invalid_setting("sqlalchemy.database_uri", message))?;

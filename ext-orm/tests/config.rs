@@ -156,3 +156,18 @@ async fn an_entity_on_an_unknown_bind_is_flask_sqlalchemys_error() {
         "{text}"
     );
 }
+
+#[actix_web::test]
+async fn an_embedded_default_is_below_the_configuration() {
+    let orm = || Orm::new().default_database_uri("sqlite://");
+    let ext = init(orm(), "", &[]).await.unwrap();
+    assert_eq!(format!("{:?}", state(&ext)), "<SQLAlchemy sqlite::memory:>");
+    let dir = std::env::temp_dir().join(format!("ext-orm-default-{}", std::process::id()));
+    let toml = format!(
+        "[sqlalchemy]\ninstance_path = \"{}\"\ndatabase_uri = \"sqlite:///configured.db\"\n",
+        dir.display()
+    );
+    let ext = init(orm(), &toml, &[]).await.unwrap();
+    assert!(format!("{:?}", state(&ext)).contains("configured.db"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -14,4 +14,5 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 pub mod pg_cluster;
+pub mod scratch;
 pub mod services;

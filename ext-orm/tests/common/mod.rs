@@ -4,13 +4,12 @@
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::{test, web, App};
 use ext_core::{AppBuilder, Config, ExtApp};
 use ext_orm::Orm;
-use sea_orm::{ConnectionTrait, Database};
+use ext_tests::scratch::{ScratchDatabase, Server};
 
 pub mod entities;
 
@@ -28,96 +27,51 @@ pub struct TestDb {
     pub backend: Backend,
     /// The SQLAlchemy-style URI handed to ext-orm.
     pub uri: String,
-    admin: Option<String>,
-    name: String,
-}
-
-fn unique_name() -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "extorm_{}_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed),
-        nanos % 100_000
-    )
-}
-
-/// `url` with its database (the path) replaced by `name`.
-pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let slash = base.rfind('/').expect("a database URL has a path");
-    let mut out = format!("{}/{name}", &base[..slash]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
+    scratch: Option<ScratchDatabase>,
 }
 
 impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
-        let name = unique_name();
-        match backend {
+        let server = match backend {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join("ext-orm-tests");
                 std::fs::create_dir_all(&dir).unwrap();
-                let path = dir.join(format!("{name}.db"));
-                TestDb {
+                static NEXT: AtomicU32 = AtomicU32::new(0);
+                let name = format!(
+                    "{}-{}.db",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::Relaxed)
+                );
+                let path = dir.join(name);
+                let _ = std::fs::remove_file(&path);
+                return TestDb {
                     backend,
                     uri: format!("sqlite:///{}", path.display()),
-                    admin: None,
-                    name,
-                }
-            }
-            Backend::Postgres | Backend::MariaDb => {
-                let admin = match backend {
-                    Backend::Postgres => ext_tests::services::postgres_url(),
-                    _ => ext_tests::services::mysql_url(),
+                    scratch: None,
                 };
-                let conn = Database::connect(&admin).await.unwrap_or_else(|error| {
-                    panic!("{backend:?} at {admin} does not answer ({error}): run scripts/services.sh")
-                });
-                conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .unwrap();
-                conn.close().await.unwrap();
-                let uri = with_database(&admin, &name);
-                let uri = match backend {
-                    Backend::Postgres => uri.replacen("postgres://", "postgresql+psycopg2://", 1),
-                    _ => uri.replacen("mysql://", "mysql+pymysql://", 1),
-                };
-                TestDb {
-                    backend,
-                    uri,
-                    admin: Some(admin),
-                    name,
-                }
             }
+            Backend::Postgres => Server::Postgres,
+            Backend::MariaDb => Server::MariaDb,
+        };
+        let scratch = ScratchDatabase::create(server).await;
+        // SQLAlchemy's spelling, driver names included, as users write it.
+        let uri = match backend {
+            Backend::Postgres => scratch.url.replacen("postgres://", "postgresql+psycopg2://", 1),
+            _ => scratch.url.replacen("mysql://", "mysql+pymysql://", 1),
+        };
+        TestDb {
+            backend,
+            uri,
+            scratch: Some(scratch),
         }
     }
 
     /// Drops the database (call at the end of the test).
     pub async fn cleanup(self) {
-        match (&self.admin, self.backend) {
-            (Some(admin), Backend::Postgres) => {
-                let conn = Database::connect(admin).await.unwrap();
-                conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
-                    .await
-                    .unwrap();
-            }
-            (Some(admin), _) => {
-                let conn = Database::connect(admin).await.unwrap();
-                conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {}", self.name))
-                    .await
-                    .unwrap();
-            }
-            (None, _) => {
-                let path = self.uri.trim_start_matches("sqlite:///");
-                let _ = std::fs::remove_file(path);
+        match self.scratch {
+            Some(scratch) => scratch.drop_now().await,
+            None => {
+                let _ = std::fs::remove_file(self.uri.trim_start_matches("sqlite:///"));
             }
         }
     }

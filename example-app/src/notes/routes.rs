@@ -1,0 +1,92 @@
+//! The notes handlers.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use ext_core::Problem;
+use ext_orm::{get_or_404, DbSession, OrmError, PageArgs, SelectPaginate};
+use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, QueryOrder, Set};
+use serde::Deserialize;
+
+use super::entity::{self as note, Entity as Note};
+
+/// The largest page a client may ask for.
+const MAX_PER_PAGE: u64 = 100;
+
+/// Adds the notes routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/notes")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource("/notes/{id}")
+            .route(web::get().to(show))
+            .route(web::delete().to(delete)),
+    );
+}
+
+async fn list(req: HttpRequest, session: DbSession) -> Result<HttpResponse, OrmError> {
+    let page = Note::find()
+        .order_by_asc(note::Column::Id)
+        .paginate_request(&session, &req, PageArgs::new().max_per_page(MAX_PER_PAGE))
+        .await?;
+    Ok(page.to_response(&req))
+}
+
+async fn show(session: DbSession, id: web::Path<i64>) -> Result<HttpResponse, OrmError> {
+    let found = get_or_404::<Note, _>(&session, id.into_inner(), Some("no note with this id")).await?;
+    Ok(HttpResponse::Ok().json(found))
+}
+
+/// A new note, as posted.
+#[derive(Debug, Deserialize)]
+struct NewNote {
+    title: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// A note that fails validation: 422 with the reason.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Invalid(&'static str);
+
+impl ResponseError for Invalid {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        Problem::typed("invalid-note", self.status_code(), "Invalid note")
+            .with_detail(self.0)
+            .to_response()
+    }
+}
+
+async fn create(session: DbSession, new: web::Json<NewNote>) -> Result<HttpResponse, actix_web::Error> {
+    let NewNote { title, body } = new.into_inner();
+    let length = title.trim().chars().count();
+    if length == 0 || length > 200 {
+        return Err(Invalid("title must have 1 to 200 characters").into());
+    }
+    let saved = note::ActiveModel {
+        title: Set(title.trim().to_owned()),
+        body: Set(body),
+        ..Default::default()
+    }
+    .insert(&session)
+    .await
+    .map_err(OrmError::from)?;
+    session.commit().await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/notes/{}", saved.id)))
+        .json(saved))
+}
+
+async fn delete(session: DbSession, id: web::Path<i64>) -> Result<HttpResponse, OrmError> {
+    let found = get_or_404::<Note, _>(&session, id.into_inner(), Some("no note with this id")).await?;
+    found.delete(&session).await?;
+    session.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
