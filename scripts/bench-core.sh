@@ -7,11 +7,7 @@
 # Both servers run at once, one worker each; wrk (from Debian) loads them in
 # turn. Prints each run's requests/s and the ratio of the medians (ext-core / bare).
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-rounds=${1:-10}
-seconds=${2:-5}
-source scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 cargo build --release -p ext-core --example bench_server 2>&1 | tail -n 1
 start_pair "${CARGO_TARGET_DIR:-$root/target}/release/examples/bench_server" bare 18080 core 18081

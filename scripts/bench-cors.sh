@@ -6,11 +6,7 @@
 #
 #   scripts/bench-cors.sh [rounds] [seconds-per-run]     (default 10 rounds of 5 s)
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-rounds=${1:-10}
-seconds=${2:-5}
-source scripts/bench-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 cargo build --release -p ext-cors --example bench_cors_server 2>&1 | tail -n 1
 start_pair "${CARGO_TARGET_DIR:-$root/target}/release/examples/bench_cors_server" bare 18090 cors 18091

@@ -1,6 +1,8 @@
 # Shared by the bench-*.sh scripts: start two servers side by side and load
 # them in turn with wrk, alternating which goes first, so machine noise
-# falls on both. Source it; it defines start_pair and compare.
+# falls on both. Source it; it moves to the repository root, reads the
+# caller's arguments [rounds] [seconds-per-run] (default 10 rounds of 5 s)
+# into $rounds and $seconds, and defines start_pair and compare.
 #
 # Two figures per comparison, each the median over rounds of the two runs of
 # a round (back to back, so drift cancels):
@@ -9,7 +11,18 @@
 #   what one core would serve at saturation. On shared machines the first
 #   moves with other tenants' load; the second much less.
 
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+rounds=${1:-10}
+seconds=${2:-5}
+
+if ! command -v wrk >/dev/null; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "bench: installing wrk from Debian" >&2
+    apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null
+  fi
+  command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+fi
 
 # Servers on one core, wrk on the other, where there are two: less noise.
 pin_server=() pin_wrk=()
