@@ -3,7 +3,8 @@
 # answers, and writes the URLs the tests read to .services/env.
 #
 #   scripts/services.sh          # start what is missing, print what it did
-#   source .services/env         # then: DATABASE_URL, MYSQL_URL, MONGO_URI, SMTP_URL, SMTP_MAILDIR
+#   source .services/env         # then: DATABASE_URL, MYSQL_URL, MONGO_URI, SMTP_URL, SMTP_MAILDIR,
+#                                # SERVICES_VENV (PyMongo and secantusd-py, for oracles and outage tests)
 #
 # A URL already in the environment is used as it is (a Docker PostgreSQL or a
 # real mongod, say): the script then only checks that it answers.
@@ -139,6 +140,7 @@ export MYSQL_URL='$MYSQL_URL'
 export MONGO_URI='$MONGO_URI'
 export SMTP_URL='$SMTP_URL'
 export SMTP_MAILDIR='$SMTP_MAILDIR'
+export SERVICES_VENV='$venv'
 EOF
 say "ready; URLs written to $state/env:"
 sed 's/^export /  /' "$state/env"

@@ -164,12 +164,13 @@ fn write_value(out: &mut String, value: &Bson) {
         }
         Bson::ObjectId(id) => write_wrapper(out, &[("$oid", &|out: &mut String| write_string(out, &id.to_hex()))]),
         Bson::DateTime(date) => write_date(out, date.timestamp_millis()),
-        Bson::Symbol(symbol) => write_wrapper(out, &[("$symbol", &|out: &mut String| write_string(out, symbol))]),
+        // PyMongo decodes a symbol as a `str` and undefined as `None`.
+        Bson::Symbol(symbol) => write_string(out, symbol),
         Bson::Decimal128(decimal) => write_wrapper(
             out,
             &[("$numberDecimal", &|out: &mut String| write_string(out, &decimal.to_string()))],
         ),
-        Bson::Undefined => out.push_str(r#"{"$undefined": true}"#),
+        Bson::Undefined => out.push_str("null"),
         Bson::MaxKey => out.push_str(r#"{"$maxKey": 1}"#),
         Bson::MinKey => out.push_str(r#"{"$minKey": 1}"#),
         Bson::DbPointer(_) => {

@@ -223,3 +223,10 @@ async fn connect(address: &str, service: &str) -> TcpStream {
         Err(_) => panic!("{service} is needed but {address} did not answer in 5 s; {HOW_TO_START}"),
     }
 }
+
+/// The virtualenv `scripts/services.sh` installs (`SERVICES_VENV`): PyMongo
+/// as an oracle for byte-exact comparisons, and `secantusd-py` for tests
+/// that start a MongoDB-wire server of their own.
+pub fn services_venv() -> PathBuf {
+    PathBuf::from(require("SERVICES_VENV", "the services virtualenv"))
+}
