@@ -39,14 +39,18 @@ pub enum KeyPolicy {
 /// ```
 pub fn document_from_json(value: Value, policy: KeyPolicy) -> Result<Document, MongoError> {
     if !value.is_object() {
-        return Err(MongoError::InvalidDocument("the body must be a JSON object".to_owned()));
+        return Err(MongoError::InvalidDocument(
+            "the body must be a JSON object".to_owned(),
+        ));
     }
     if policy == KeyPolicy::Refuse {
         check_keys(&value, &mut Vec::new())?;
     }
     match Bson::try_from(value) {
         Ok(Bson::Document(document)) => Ok(document),
-        Ok(_) => Err(MongoError::InvalidDocument("the body must be a JSON object".to_owned())),
+        Ok(_) => Err(MongoError::InvalidDocument(
+            "the body must be a JSON object".to_owned(),
+        )),
         Err(error) => Err(MongoError::InvalidDocument(error.to_string())),
     }
 }

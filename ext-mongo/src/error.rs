@@ -68,14 +68,18 @@ impl MongoError {
                 Problem::typed("invalid-document", StatusCode::BAD_REQUEST, "Invalid document")
                     .with_detail(detail.clone())
             }
-            MongoError::UploadInterrupted(detail) => {
-                Problem::typed("upload-interrupted", StatusCode::BAD_REQUEST, "Upload interrupted")
-                    .with_detail(detail.clone())
-            }
-            MongoError::TooLarge { limit } => {
-                Problem::typed("payload-too-large", StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large")
-                    .with_detail(format!("the upload is larger than {limit} bytes"))
-            }
+            MongoError::UploadInterrupted(detail) => Problem::typed(
+                "upload-interrupted",
+                StatusCode::BAD_REQUEST,
+                "Upload interrupted",
+            )
+            .with_detail(detail.clone()),
+            MongoError::TooLarge { limit } => Problem::typed(
+                "payload-too-large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Payload Too Large",
+            )
+            .with_detail(format!("the upload is larger than {limit} bytes")),
             MongoError::PreconditionFailed => Problem::typed(
                 "precondition-failed",
                 StatusCode::PRECONDITION_FAILED,

@@ -108,7 +108,11 @@ fn read_preference(name: &str) -> Option<ReadPreference> {
 }
 
 /// Client options from the URI, then the settings over them.
-async fn client_options(settings: &MongoSettings, uri: &str, key: &str) -> Result<ClientOptions, ExtensionError> {
+async fn client_options(
+    settings: &MongoSettings,
+    uri: &str,
+    key: &str,
+) -> Result<ClientOptions, ExtensionError> {
     let mut options = ClientOptions::parse(uri)
         .await
         .map_err(|error| ExtensionError::invalid_setting(format!("{key}.uri"), error.to_string()))?;
@@ -166,10 +170,7 @@ impl Extension for Mongo {
             if !self.optional {
                 return Err(ExtensionError::invalid_setting(format!("{key}.uri"), NO_URI));
             }
-            let why = format!(
-                "MongoDB is not configured: set {}URI",
-                self.section.env_prefix()
-            );
+            let why = format!("MongoDB is not configured: set {}URI", self.section.env_prefix());
             tracing::info!(instance = %key, "{why}");
             app.provide(MongoState::not_configured(key, why));
             app.health_check(|| async { HealthStatus::NotConfigured });

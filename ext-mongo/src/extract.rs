@@ -22,7 +22,9 @@ fn state(req: &HttpRequest, name: Option<&str>) -> Result<Arc<MongoState>, Mongo
         None => req
             .app_data::<web::Data<MongoState>>()
             .map(|data| data.clone().into_inner()),
-        Some(name) => req.registry().and_then(|registry| registry.get_named::<MongoState>(name)),
+        Some(name) => req
+            .registry()
+            .and_then(|registry| registry.get_named::<MongoState>(name)),
     };
     found.ok_or_else(|| MongoError::NotConfigured(format!("{} is not registered", name.unwrap_or("mongo"))))
 }
@@ -130,7 +132,9 @@ impl FromStr for Oid {
     type Err = MongoError;
 
     fn from_str(text: &str) -> Result<Self, MongoError> {
-        ObjectId::parse_str(text).map(Oid).map_err(|_| MongoError::NotFound)
+        ObjectId::parse_str(text)
+            .map(Oid)
+            .map_err(|_| MongoError::NotFound)
     }
 }
 
@@ -143,6 +147,7 @@ impl fmt::Display for Oid {
 impl<'de> Deserialize<'de> for Oid {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        text.parse().map_err(|_| serde::de::Error::custom("not an ObjectId"))
+        text.parse()
+            .map_err(|_| serde::de::Error::custom("not an ObjectId"))
     }
 }

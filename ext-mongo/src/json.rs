@@ -96,21 +96,20 @@ fn write_value(out: &mut String, value: &Bson) {
             let options: String = options.into_iter().collect();
             write_wrapper(
                 out,
-                &[(
-                    "$regularExpression",
-                    &|out: &mut String| {
-                        write_wrapper(
-                            out,
-                            &[
-                                ("pattern", &|out: &mut String| write_string(out, &regex.pattern)),
-                                ("options", &|out: &mut String| write_string(out, &options)),
-                            ],
-                        )
-                    },
-                )],
+                &[("$regularExpression", &|out: &mut String| {
+                    write_wrapper(
+                        out,
+                        &[
+                            ("pattern", &|out: &mut String| write_string(out, &regex.pattern)),
+                            ("options", &|out: &mut String| write_string(out, &options)),
+                        ],
+                    )
+                })],
             );
         }
-        Bson::JavaScriptCode(code) => write_wrapper(out, &[("$code", &|out: &mut String| write_string(out, code))]),
+        Bson::JavaScriptCode(code) => {
+            write_wrapper(out, &[("$code", &|out: &mut String| write_string(out, code))])
+        }
         Bson::JavaScriptCodeWithScope(code) => write_wrapper(
             out,
             &[
@@ -126,49 +125,48 @@ fn write_value(out: &mut String, value: &Bson) {
         }
         Bson::Timestamp(stamp) => write_wrapper(
             out,
-            &[(
-                "$timestamp",
-                &|out: &mut String| {
-                    write_wrapper(
-                        out,
-                        &[
-                            ("t", &|out: &mut String| {
-                                let _ = write!(out, "{}", stamp.time);
-                            }),
-                            ("i", &|out: &mut String| {
-                                let _ = write!(out, "{}", stamp.increment);
-                            }),
-                        ],
-                    )
-                },
-            )],
+            &[("$timestamp", &|out: &mut String| {
+                write_wrapper(
+                    out,
+                    &[
+                        ("t", &|out: &mut String| {
+                            let _ = write!(out, "{}", stamp.time);
+                        }),
+                        ("i", &|out: &mut String| {
+                            let _ = write!(out, "{}", stamp.increment);
+                        }),
+                    ],
+                )
+            })],
         ),
         Bson::Binary(binary) => {
             let encoded = base64::engine::general_purpose::STANDARD.encode(&binary.bytes);
             let subtype = format!("{:02x}", u8::from(binary.subtype));
             write_wrapper(
                 out,
-                &[(
-                    "$binary",
-                    &|out: &mut String| {
-                        write_wrapper(
-                            out,
-                            &[
-                                ("base64", &|out: &mut String| write_string(out, &encoded)),
-                                ("subType", &|out: &mut String| write_string(out, &subtype)),
-                            ],
-                        )
-                    },
-                )],
+                &[("$binary", &|out: &mut String| {
+                    write_wrapper(
+                        out,
+                        &[
+                            ("base64", &|out: &mut String| write_string(out, &encoded)),
+                            ("subType", &|out: &mut String| write_string(out, &subtype)),
+                        ],
+                    )
+                })],
             );
         }
-        Bson::ObjectId(id) => write_wrapper(out, &[("$oid", &|out: &mut String| write_string(out, &id.to_hex()))]),
+        Bson::ObjectId(id) => write_wrapper(
+            out,
+            &[("$oid", &|out: &mut String| write_string(out, &id.to_hex()))],
+        ),
         Bson::DateTime(date) => write_date(out, date.timestamp_millis()),
         // PyMongo decodes a symbol as a `str` and undefined as `None`.
         Bson::Symbol(symbol) => write_string(out, symbol),
         Bson::Decimal128(decimal) => write_wrapper(
             out,
-            &[("$numberDecimal", &|out: &mut String| write_string(out, &decimal.to_string()))],
+            &[("$numberDecimal", &|out: &mut String| {
+                write_string(out, &decimal.to_string())
+            })],
         ),
         Bson::Undefined => out.push_str("null"),
         Bson::MaxKey => out.push_str(r#"{"$maxKey": 1}"#),
@@ -182,20 +180,17 @@ fn write_value(out: &mut String, value: &Bson) {
             let id = pointer["$id"]["$oid"].as_str().unwrap_or_default();
             write_wrapper(
                 out,
-                &[(
-                    "$dbPointer",
-                    &|out: &mut String| {
-                        write_wrapper(
-                            out,
-                            &[
-                                ("$ref", &|out: &mut String| write_string(out, namespace)),
-                                ("$id", &|out: &mut String| {
-                                    write_wrapper(out, &[("$oid", &|out: &mut String| write_string(out, id))])
-                                }),
-                            ],
-                        )
-                    },
-                )],
+                &[("$dbPointer", &|out: &mut String| {
+                    write_wrapper(
+                        out,
+                        &[
+                            ("$ref", &|out: &mut String| write_string(out, namespace)),
+                            ("$id", &|out: &mut String| {
+                                write_wrapper(out, &[("$oid", &|out: &mut String| write_string(out, id))])
+                            }),
+                        ],
+                    )
+                })],
             );
         }
     }
@@ -273,7 +268,12 @@ fn write_double(out: &mut String, number: f64) {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        let _ = write!(out, "e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs());
+        let _ = write!(
+            out,
+            "e{}{:02}",
+            if exponent < 0 { '-' } else { '+' },
+            exponent.abs()
+        );
     } else if exponent < 0 {
         out.push_str("0.");
         for _ in 0..(-exponent - 1) {

@@ -43,15 +43,31 @@ impl MongoServer {
     pub fn resume(&mut self) {
         let binary = services_venv().join("bin/secantusd-py");
         let child = Command::new(&binary)
-            .args(["--host", "127.0.0.1", "--port", &self.port.to_string(), "--storage-path", ":memory:"])
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &self.port.to_string(),
+                "--storage-path",
+                ":memory:",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|error| panic!("{} did not start ({error}): run scripts/services.sh", binary.display()));
+            .unwrap_or_else(|error| {
+                panic!(
+                    "{} did not start ({error}): run scripts/services.sh",
+                    binary.display()
+                )
+            });
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "secantusd-py did not listen on {}", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "secantusd-py did not listen on {}",
+                self.port
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }

@@ -23,13 +23,17 @@ pub(crate) enum Outcome {
 /// Unquoted tags are accepted, as Werkzeug accepts them (Flask-PyMongo's
 /// own test sends the bare SHA-1).
 fn tags(value: &str) -> impl Iterator<Item = (bool, &str)> {
-    value.split(',').map(str::trim).filter(|tag| !tag.is_empty()).map(|tag| {
-        let (weak, tag) = match tag.strip_prefix("W/").or_else(|| tag.strip_prefix("w/")) {
-            Some(rest) => (true, rest),
-            None => (false, tag),
-        };
-        (weak, tag.trim_matches('"'))
-    })
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+        .map(|tag| {
+            let (weak, tag) = match tag.strip_prefix("W/").or_else(|| tag.strip_prefix("w/")) {
+                Some(rest) => (true, rest),
+                None => (false, tag),
+            };
+            (weak, tag.trim_matches('"'))
+        })
 }
 
 pub(crate) fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
@@ -39,7 +43,10 @@ pub(crate) fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<
 /// An HTTP-date as whole seconds since the epoch.
 pub(crate) fn parse_http_date(text: &str) -> Option<u64> {
     let date: HttpDate = text.parse().ok()?;
-    SystemTime::from(date).duration_since(UNIX_EPOCH).ok().map(|elapsed| elapsed.as_secs())
+    SystemTime::from(date)
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .map(|elapsed| elapsed.as_secs())
 }
 
 /// Whole seconds since the epoch as an HTTP-date.

@@ -34,7 +34,12 @@ fn number(document: &Document, key: &str) -> Option<u64> {
 
 impl StoredFile {
     /// Flask-PyMongo's `get_version`: -1 is the newest, 0 the first.
-    pub(crate) async fn find(db: &Database, base: &str, filename: &str, version: i32) -> Result<Self, MongoError> {
+    pub(crate) async fn find(
+        db: &Database,
+        base: &str,
+        filename: &str,
+        version: i32,
+    ) -> Result<Self, MongoError> {
         let files = db.collection::<Document>(&format!("{base}.files"));
         let (order, skip) = if version >= 0 {
             (1, u64::from(version.unsigned_abs()))
@@ -56,8 +61,13 @@ impl StoredFile {
         Ok(StoredFile {
             id,
             length: number(&found, "length").unwrap_or(0),
-            chunk_size: number(&found, "chunkSize").filter(|size| *size > 0).unwrap_or(255 * 1024),
-            upload_date: found.get_datetime("uploadDate").map(|date| date.timestamp_millis()).unwrap_or(0),
+            chunk_size: number(&found, "chunkSize")
+                .filter(|size| *size > 0)
+                .unwrap_or(255 * 1024),
+            upload_date: found
+                .get_datetime("uploadDate")
+                .map(|date| date.timestamp_millis())
+                .unwrap_or(0),
             digest,
             chunks: db.collection::<Document>(&format!("{base}.chunks")),
         })
@@ -68,7 +78,8 @@ impl StoredFile {
         &self,
         start: u64,
         end: u64,
-    ) -> Result<impl Stream<Item = Result<actix_web::web::Bytes, mongodb::error::Error>> + 'static, MongoError> {
+    ) -> Result<impl Stream<Item = Result<actix_web::web::Bytes, mongodb::error::Error>> + 'static, MongoError>
+    {
         let size = self.chunk_size;
         let (first, last) = (start / size, end / size);
         let cursor = self

@@ -76,12 +76,21 @@ impl SaveFile {
 /// over `max_size`, or when the body fails, the chunks written so far are
 /// deleted and nothing of the file remains. `sha1`, `contentType` and the
 /// extra fields are set on the `fs.files` document once it is complete.
-pub async fn save_file<S, E>(db: &Database, filename: &str, body: S, options: &SaveFile) -> Result<ObjectId, MongoError>
+pub async fn save_file<S, E>(
+    db: &Database,
+    filename: &str,
+    body: S,
+    options: &SaveFile,
+) -> Result<ObjectId, MongoError>
 where
     S: Stream<Item = Result<Bytes, E>>,
     E: std::fmt::Display,
 {
-    let bucket = db.gridfs_bucket(GridFsBucketOptions::builder().bucket_name(options.base.clone()).build());
+    let bucket = db.gridfs_bucket(
+        GridFsBucketOptions::builder()
+            .bucket_name(options.base.clone())
+            .build(),
+    );
     let mut upload = bucket.open_upload_stream(filename).await?;
     let mut hasher = Sha1::new();
     let mut written: u64 = 0;
@@ -128,7 +137,9 @@ where
         .await?;
     match id {
         Bson::ObjectId(id) => Ok(id),
-        other => Err(MongoError::UploadInterrupted(format!("unexpected file id {other}"))),
+        other => Err(MongoError::UploadInterrupted(format!(
+            "unexpected file id {other}"
+        ))),
     }
 }
 

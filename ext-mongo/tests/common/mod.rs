@@ -22,7 +22,11 @@ impl TestMongo {
     pub fn new() -> TestMongo {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let base = ext_tests::services::mongo_uri();
-        let name = format!("extmongo_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let name = format!(
+            "extmongo_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
         let root = base.rsplit_once('/').map_or(base.as_str(), |(root, _)| root);
         TestMongo {
             uri: format!("{root}/{name}"),
@@ -31,7 +35,10 @@ impl TestMongo {
     }
 
     pub async fn db(&self) -> Database {
-        Client::with_uri_str(&self.uri).await.unwrap().database(&self.name)
+        Client::with_uri_str(&self.uri)
+            .await
+            .unwrap()
+            .database(&self.name)
     }
 
     pub async fn cleanup(self) {
