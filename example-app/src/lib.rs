@@ -22,13 +22,15 @@
 //! ```
 //!
 //! With no `[sqlalchemy]` and no `DATABASE_URL`, notes live in SQLite at
-//! `instance/example.db`.
+//! `instance/example.db`. Attachments of notes live in MongoDB's GridFS
+//! (`MONGO_URI`); without it they answer 503 and the rest works.
 //!
 //! `app.example.toml` beside this crate shows every section.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod attachments;
 pub mod notes;
 mod settings;
 
@@ -64,6 +66,9 @@ pub async fn build_without_migrating(config: Config) -> Result<(ExtApp, ExampleS
                 .default_database_uri(DEFAULT_DATABASE)
                 .migrator::<notes::migration::Migrator>(),
         )
+        // MongoDB from `[mongo]` / `MONGO_URI`, for attachments; optional:
+        // without it the app starts and those routes answer 503.
+        .register(ext_mongo::Mongo::new().optional())
         .init()
         .await?;
     let settings = ext
@@ -107,6 +112,7 @@ pub fn app(
     ext.app()
         .route("/", web::get().to(index))
         .configure(notes::routes)
+        .configure(attachments::routes)
 }
 
 /// Says what this app is and where to look next.

@@ -1,7 +1,7 @@
 //! `send_file`: a stored file as a streamed response, with Flask-PyMongo's
 //! headers and conditional requests, and byte ranges.
 
-use actix_web::body::{BoxBody, SizedStream};
+use actix_web::body::SizedStream;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
@@ -22,6 +22,7 @@ pub struct SendFile {
     base: String,
     version: i32,
     cache_for: u32,
+    download_name: Option<String>,
 }
 
 impl Default for SendFile {
@@ -30,6 +31,7 @@ impl Default for SendFile {
             base: "fs".to_owned(),
             version: -1,
             cache_for: 31_536_000,
+            download_name: None,
         }
     }
 }
@@ -45,6 +47,14 @@ impl SendFile {
     /// the one before the newest, …
     pub fn version(mut self, version: i32) -> Self {
         self.version = version;
+        self
+    }
+
+    /// The name in `Content-Disposition` and the one the content type is
+    /// guessed from, when it is not the stored name (files stored as
+    /// `notes/7/report.pdf`, say).
+    pub fn download_name(mut self, name: impl Into<String>) -> Self {
+        self.download_name = Some(name.into());
         self
     }
 
@@ -90,9 +100,10 @@ pub async fn send_file(
         None => file.compute_sha1().await?,
     };
     let last_modified = u64::try_from(file.upload_date.div_euclid(1000)).unwrap_or(0);
+    let shown = options.download_name.as_deref().unwrap_or(filename);
     let disposition = ContentDisposition {
         disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(filename.to_owned())],
+        parameters: vec![DispositionParam::Filename(shown.to_owned())],
     };
     let cache = format!("max-age={}, public", options.cache_for);
     let common = |status: StatusCode| {
@@ -123,7 +134,7 @@ pub async fn send_file(
     let size = if file.length == 0 { 0 } else { end - start + 1 };
     let mut builder = common(status);
     builder
-        .insert_header((header::CONTENT_TYPE, content_type(filename)))
+        .insert_header((header::CONTENT_TYPE, content_type(shown)))
         .insert_header((header::LAST_MODIFIED, http_date(last_modified)))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
     if status == StatusCode::PARTIAL_CONTENT {
@@ -133,8 +144,11 @@ pub async fn send_file(
         ));
     }
     if req.method() == Method::HEAD || size == 0 {
-        builder.no_chunking(size);
-        return Ok(builder.body(BoxBody::new(())));
+        // The body's declared size becomes Content-Length; for HEAD actix
+        // sends the headers only, so nothing is read from the database.
+        let nothing =
+            futures_util::stream::empty::<Result<actix_web::web::Bytes, std::convert::Infallible>>();
+        return Ok(builder.body(SizedStream::new(size, nothing)));
     }
     let stream = file.bytes(start, end).await?;
     Ok(builder.body(SizedStream::new(size, stream)))

@@ -1,0 +1,70 @@
+//! MongoDB goes down: requests get a 503 problem within the server-selection
+//! timeout instead of hanging, `/health` says so, and the app recovers by
+//! itself when the server is back. A MongoDB-wire server of the test's own
+//! is killed and started again.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use actix_web::{test as http, web, HttpResponse};
+use common::config;
+use ext_core::AppBuilder;
+use ext_mongo::{Mongo, MongoDb, MongoError};
+use ext_tests::mongo_server::MongoServer;
+use mongodb::bson::{doc, Document};
+
+async fn count(db: MongoDb) -> Result<HttpResponse, MongoError> {
+    let n = db
+        .collection::<Document>("things")
+        .count_documents(doc! {})
+        .await?;
+    Ok(HttpResponse::Ok().body(n.to_string()))
+}
+
+#[actix_web::test]
+async fn a_stopped_server_is_a_quick_503_and_the_app_recovers() {
+    let mut server = MongoServer::start();
+    let ext = AppBuilder::new(config(
+        "[mongo]\nserver_selection_timeout_ms = 1000\n",
+        &[("MONGO_URI", &server.uri("outage"))],
+    ))
+    .register(Mongo::new())
+    .init()
+    .await
+    .unwrap();
+    let app = http::init_service(ext.app().route("/count", web::get().to(count))).await;
+    let get = |uri: &str| http::TestRequest::get().uri(uri).to_request();
+
+    let res = http::call_service(&app, get("/count")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    server.stop();
+    let started = Instant::now();
+    let res = http::call_service(&app, get("/count")).await;
+    let waited = started.elapsed();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = http::read_body_json(res).await;
+    assert_eq!(body["type"], "urn:actix-flask-ext:problem:mongodb-unavailable");
+    // A functional bound, not a benchmark: selection gives up after 1 s;
+    // the driver's default would be 30 s.
+    assert!(waited < Duration::from_secs(10), "answered after {waited:?}");
+    let res = http::call_service(&app, get("/health")).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    server.resume();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let res = http::call_service(&app, get("/count")).await;
+        if res.status() == StatusCode::OK {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no recovery: still {}", res.status());
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    }
+    let res = http::call_service(&app, get("/health")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
