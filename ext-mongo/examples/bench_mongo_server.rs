@@ -10,7 +10,9 @@
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use ext_core::{AppBuilder, Config};
-use ext_mongo::{save_file, send_file, BsonJson, CollectionExt, Mongo, MongoDb, MongoError, Oid, SaveFile, SendFile};
+use ext_mongo::{
+    save_file, send_file, BsonJson, CollectionExt, Mongo, MongoDb, MongoError, Oid, SaveFile, SendFile,
+};
 use futures_util::AsyncReadExt;
 use mongodb::bson::{doc, oid::ObjectId, Document};
 use mongodb::{Client, Database};
@@ -25,10 +27,16 @@ async fn raw_find(db: web::Data<Database>, id: web::Path<String>) -> HttpRespons
     let Ok(id) = ObjectId::parse_str(id.as_str()) else {
         return HttpResponse::NotFound().finish();
     };
-    match db.collection::<Document>("items").find_one(doc! {"_id": id}).await {
-        Ok(Some(found)) => HttpResponse::Ok()
-            .content_type("application/json")
-            .body(mongodb::bson::Bson::Document(found).into_relaxed_extjson().to_string()),
+    match db
+        .collection::<Document>("items")
+        .find_one(doc! {"_id": id})
+        .await
+    {
+        Ok(Some(found)) => HttpResponse::Ok().content_type("application/json").body(
+            mongodb::bson::Bson::Document(found)
+                .into_relaxed_extjson()
+                .to_string(),
+        ),
         Ok(None) => HttpResponse::NotFound().finish(),
         Err(_) => HttpResponse::ServiceUnavailable().finish(),
     }
@@ -53,14 +61,24 @@ async fn raw_file(db: web::Data<Database>, name: web::Path<String>) -> HttpRespo
             Err(error) => Some((Err(error), None)),
         }
     });
-    HttpResponse::Ok().content_type("application/octet-stream").streaming(chunks)
+    HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .streaming(chunks)
 }
 
 async fn ext_find(db: MongoDb, id: web::Path<Oid>) -> Result<BsonJson<Document>, MongoError> {
-    Ok(BsonJson(db.collection::<Document>("items").find_one_or_404(doc! {"_id": id.get()}).await?))
+    Ok(BsonJson(
+        db.collection::<Document>("items")
+            .find_one_or_404(doc! {"_id": id.get()})
+            .await?,
+    ))
 }
 
-async fn ext_file(req: HttpRequest, db: MongoDb, name: web::Path<String>) -> Result<HttpResponse, MongoError> {
+async fn ext_file(
+    req: HttpRequest,
+    db: MongoDb,
+    name: web::Path<String>,
+) -> Result<HttpResponse, MongoError> {
     send_file(&req, &db, &name, &SendFile::default()).await
 }
 
