@@ -23,6 +23,7 @@
 //! use ext_core::{AppBuilder, Config};
 //! use ext_orm::{DbSession, Orm, OrmError, PageArgs, SelectPaginate};
 //! use sea_orm::entity::prelude::*;
+//! use sea_orm::QueryOrder;
 //!
 //! mod todo {
 //!     use sea_orm::entity::prelude::*;
