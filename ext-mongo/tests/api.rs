@@ -279,3 +279,60 @@ async fn the_injection_guard_refuses_operators_at_any_depth() {
     assert!(wrapped.get_object_id("_id").is_ok());
     mongo.cleanup().await;
 }
+
+#[actix_web::test]
+async fn a_uri_in_code_and_no_connection_at_start_up() {
+    // Flask-PyMongo's connect=False: start-up does not wait for a server.
+    // Port 1 refuses; the app starts at once and reports the server down.
+    let ext = AppBuilder::new(config("[mongo]\nserver_selection_timeout_ms = 300\n", &[]))
+        .register(Mongo::new().uri("mongodb://127.0.0.1:1/nowhere"))
+        .init()
+        .await
+        .unwrap();
+    let state = ext.registry().get::<MongoState>().unwrap();
+    assert_eq!(
+        state.db().unwrap().name(),
+        "nowhere",
+        "the URI set in code is used"
+    );
+    let app = service(&ext, |_| {}).await;
+    let res = http::call_service(&app, http::TestRequest::get().uri("/health").to_request()).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = http::read_body_json(res).await;
+    assert_eq!(body["checks"]["mongo"]["status"], "down", "{body}");
+}
+
+#[actix_web::test]
+async fn declared_indexes_are_ensured_at_start_up_idempotently() {
+    use mongodb::options::IndexOptions;
+    use mongodb::IndexModel;
+
+    let mongo = TestMongo::new();
+    let index = || {
+        IndexModel::builder()
+            .keys(doc! {"email": 1})
+            .options(
+                IndexOptions::builder()
+                    .unique(true)
+                    .name("email_unique".to_owned())
+                    .build(),
+            )
+            .build()
+    };
+    for _ in 0..2 {
+        AppBuilder::new(config("", &[("MONGO_URI", &mongo.uri)]))
+            .register(Mongo::new().index("users", index()))
+            .init()
+            .await
+            .unwrap();
+    }
+    let users = mongo.db().await.collection::<Document>("users");
+    let names = users.list_index_names().await.unwrap();
+    assert!(names.contains(&"email_unique".to_owned()), "{names:?}");
+    users.insert_one(doc! {"email": "a@example.com"}).await.unwrap();
+    assert!(
+        users.insert_one(doc! {"email": "a@example.com"}).await.is_err(),
+        "the index is unique"
+    );
+    mongo.cleanup().await;
+}
