@@ -27,6 +27,16 @@ struct Knobs {
     owner: Option<String>,
 }
 
+impl Knobs {
+    /// `?db=other` picks another database of the client (Flask-PyMongo's `db=`).
+    fn database(&self, client: &MongoClient, db: MongoDb) -> mongodb::Database {
+        match &self.db {
+            Some(other) => client.database(other),
+            None => db.into_inner(),
+        }
+    }
+}
+
 async fn upload(
     req: HttpRequest,
     payload: web::Payload,
@@ -35,10 +45,7 @@ async fn upload(
     name: web::Path<String>,
     knobs: web::Query<Knobs>,
 ) -> Result<HttpResponse, MongoError> {
-    let db = match &knobs.db {
-        Some(other) => client.database(other),
-        None => db.into_inner(),
-    };
+    let db = knobs.database(&client, db);
     let mut options = SaveFile::default();
     if let Some(max) = knobs.max {
         options = options.max_size(max);
@@ -57,10 +64,7 @@ async fn download(
     name: web::Path<String>,
     knobs: web::Query<Knobs>,
 ) -> Result<HttpResponse, MongoError> {
-    let db = match &knobs.db {
-        Some(other) => client.database(other),
-        None => db.into_inner(),
-    };
+    let db = knobs.database(&client, db);
     let mut options = SendFile::default();
     if let Some(seconds) = knobs.cache_for {
         options = options.cache_for(seconds);

@@ -13,6 +13,7 @@
 // This crate exists to fail tests loudly when a service is missing.
 #![allow(clippy::expect_used, clippy::panic)]
 
+pub mod app;
 pub mod mongo_server;
 pub mod pg_cluster;
 pub mod scratch;

@@ -5,8 +5,6 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use actix_web::dev::{Service, ServiceResponse};
-use actix_web::{test, web, App};
 use ext_core::{AppBuilder, Config, ExtApp};
 use ext_mongo::Mongo;
 use mongodb::{Client, Database};
@@ -63,10 +61,5 @@ pub async fn ext_app(mongo: &TestMongo) -> ExtApp {
         .unwrap()
 }
 
-pub async fn service(
-    ext: &ExtApp,
-    routes: impl FnOnce(&mut web::ServiceConfig),
-) -> impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error> {
-    let app: App<_> = ext.app();
-    test::init_service(app.configure(routes)).await
-}
+#[allow(unused_imports)] // not every test binary calls it
+pub use ext_tests::app::service;
