@@ -15,6 +15,11 @@ fn start(env: &[(&str, &str)]) -> Command {
     command
         .current_dir(&dir)
         .env_remove("APP_CONFIG")
+        // The embedded defaults: no database or MongoDB from the test
+        // services' environment.
+        .env_remove("DATABASE_URL")
+        .env_remove("SQLALCHEMY_DATABASE_URI")
+        .env_remove("MONGO_URI")
         .env("RUST_LOG", "info")
         .env("EXAMPLE_BIND", "127.0.0.1:0")
         .envs(env.iter().copied())
@@ -77,12 +82,31 @@ async fn serves_on_embedded_defaults_and_stops_on_sigterm() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["title"], "Not Found");
 
-    let res = client
+    let mut res = client
         .get(format!("http://{address}/health"))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["checks"]["sqlalchemy"]["status"], "up");
+    assert_eq!(body["checks"]["mongo"]["status"], "not_configured");
+
+    // Notes in the embedded SQLite database; attachments need MongoDB.
+    let mut res = client
+        .get(format!("http://{address}/notes"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["items"].is_array(), "{body}");
+    let res = client
+        .get(format!("http://{address}/notes/1/attachments/a.txt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
 
     let pid = child.id().to_string();
     assert!(Command::new("kill")
@@ -103,4 +127,33 @@ fn a_bad_setting_stops_start_up_with_a_message_naming_the_key() {
         log.contains("config key `example.workers` (environment variable EXAMPLE_WORKERS)"),
         "{log}"
     );
+}
+
+#[test]
+fn the_migrate_command_applies_migrations_and_exits() {
+    let dir = std::env::temp_dir().join(format!("example-app-migrate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let output = start(&[("EXAMPLE_MIGRATE", "false")])
+        .current_dir(&dir)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let log = String::from_utf8_lossy(&output.stdout);
+    assert!(log.contains("migrations applied"), "{log}");
+    assert!(!log.contains("listening"), "it exits instead of serving: {log}");
+    let database = dir.join("instance/example.db");
+    let bytes = std::fs::read(&database).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(
+        text.contains("CREATE TABLE") && text.contains("note"),
+        "the note table exists"
+    );
+    assert!(text.contains("seaql_migrations"), "the migration is recorded");
+    std::fs::remove_dir_all(dir).unwrap();
 }
