@@ -23,5 +23,16 @@ start_pair "$server" raw 18110 ext 18111
 compare "find_one_or_404" driver 18110 "$pid_a" ext-mongo 18111 "$pid_b" /items/5cf29abb5167a14c9e6e12c4
 compare "send_file 10 MB" driver 18110 "$pid_a" ext-mongo 18111 "$pid_b" /files/ten-megabytes.bin
 peak() { awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' "/proc/$1/status"; }
-echo "peak memory (VmHWM): driver $(peak "$pid_a"), ext-mongo $(peak "$pid_b")"
+echo "peak memory (VmHWM) after the 10 MB runs: driver $(peak "$pid_a"), ext-mongo $(peak "$pid_b")"
+
+# One 200 MB download from each of a fresh pair: peak memory before and after.
+kill "$pid_a" "$pid_b" 2>/dev/null || true
+wait "$pid_a" "$pid_b" 2>/dev/null || true
+start_pair "$server" raw 18110 ext 18111
+for side in "driver 18110 $pid_a" "ext-mongo 18111 $pid_b"; do
+  read -r name port pid <<<"$side"
+  before=$(peak "$pid")
+  bytes=$(curl -s -o /dev/null -w '%{size_download}' "http://127.0.0.1:$port/files/two-hundred-megabytes.bin")
+  echo "200 MB download from $name: $bytes bytes, peak memory $before before, $(peak "$pid") after"
+done
 rm -rf "$data"

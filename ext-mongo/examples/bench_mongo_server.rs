@@ -22,6 +22,9 @@ const ID: &str = "5cf29abb5167a14c9e6e12c4";
 /// The file the download benchmark asks for.
 const FILE: &str = "ten-megabytes.bin";
 const FILE_SIZE: usize = 10 * 1024 * 1024;
+/// The file the memory check downloads once.
+const BIG_FILE: &str = "two-hundred-megabytes.bin";
+const BIG_FILE_SIZE: usize = 200 * 1024 * 1024;
 
 async fn raw_find(db: web::Data<Database>, id: web::Path<String>) -> HttpResponse {
     let Ok(id) = ObjectId::parse_str(id.as_str()) else {
@@ -101,6 +104,15 @@ async fn seed(uri: &str) -> Result<(), Box<dyn std::error::Error>> {
                 .collect::<Vec<_>>(),
         );
         save_file(&db, FILE, body, &SaveFile::default()).await?;
+    }
+    if files.find_one(doc! {"filename": BIG_FILE}).await?.is_none() {
+        // Generated piece by piece: the seeding itself stays small too.
+        let piece = 1024 * 1024;
+        let body = futures_util::stream::iter(
+            (0..BIG_FILE_SIZE / piece)
+                .map(move |n| Ok::<_, std::io::Error>(web::Bytes::from(vec![(n % 251) as u8; piece]))),
+        );
+        save_file(&db, BIG_FILE, body, &SaveFile::default()).await?;
     }
     Ok(())
 }
