@@ -171,3 +171,21 @@ async fn an_embedded_default_is_below_the_configuration() {
     assert!(format!("{:?}", state(&ext)).contains("configured.db"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[actix_web::test]
+async fn binds_and_engine_options_from_the_environment() {
+    let env = [
+        ("SQLALCHEMY_DATABASE_URI", "sqlite://"),
+        (
+            "SQLALCHEMY_BINDS",
+            "{audit = \"sqlite://\", replica = {url = \"sqlite://\", read_only = true}}",
+        ),
+        ("SQLALCHEMY_ENGINE_OPTIONS", "{pool_timeout = 2}"),
+        ("SQLALCHEMY_RECORD_QUERIES", "true"),
+    ];
+    let ext = init(Orm::new(), "", &env).await.unwrap();
+    let state = state(&ext);
+    assert_eq!(format!("{state:?}"), "<SQLAlchemy sqlite::memory: +2 engines>");
+    assert!(state.bind(Some("replica")).unwrap().read_only());
+    assert!(state.record_queries());
+}
