@@ -6,7 +6,9 @@
 //! 1. runs every before-hook in registration order; the first that answers
 //!    the request (a CORS preflight, say) stops the rest and the handler;
 //! 2. otherwise calls the app's routes;
-//! 3. turns any error response into an RFC 9457 problem document
+//! 3. lets the hooks replace an error response (`replace_error`: ext-cors
+//!    answers Flask's automatic `OPTIONS` where actix answered 405), then
+//!    turns any error response left into an RFC 9457 problem document
 //!    ([`crate::problem::problem_for_error_response`]);
 //! 4. runs every after-hook in reverse registration order, as Flask does, on
 //!    every response: handler answers, error responses and answers from
@@ -68,6 +70,17 @@ pub trait RequestHook: Send + Sync + 'static {
     /// form), and may edit it.
     fn after_request(&self, res: &mut ServiceResponse) {
         let _ = res;
+    }
+
+    /// Runs on an error response (status 400 or more) from the routes,
+    /// before it becomes a problem document; returning a response replaces
+    /// it (after-hooks still run, on the replacement). The first hook that
+    /// answers wins. ext-cors answers `OPTIONS` here where a path's routes
+    /// are for other methods, so no problem document is built only to be
+    /// thrown away.
+    fn replace_error(&self, res: &ServiceResponse) -> Option<HttpResponse> {
+        let _ = res;
+        None
     }
 
     /// Runs when no route matched the request, before the app answers 404;
@@ -227,10 +240,23 @@ where
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
                 Poll::Ready(Ok(res)) => {
+                    let res = replace_error(this.hooks, res);
                     Poll::Ready(Ok(run_after_hooks(this.hooks, problem_for_error_response(res))))
                 }
             },
         }
+    }
+}
+
+/// The first hook's replacement for an error response, if any.
+fn replace_error(hooks: &[Arc<dyn RequestHook>], res: ServiceResponse) -> ServiceResponse {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    match hooks.iter().find_map(|hook| hook.replace_error(&res)) {
+        Some(answer) => res.into_response(answer),
+        None => res,
     }
 }
 

@@ -209,3 +209,58 @@ async fn error_responses_a_handler_wrote_itself_pass_through() {
     assert!(content_type.starts_with("text/plain"), "{content_type}");
     assert_eq!(body, "short and stout");
 }
+
+/// Replaces 405s with a 200 before they become problem documents, and tags
+/// every response in its after-hook.
+struct Rescuer;
+
+impl ext_core::RequestHook for Rescuer {
+    fn replace_error(&self, res: &actix_web::dev::ServiceResponse) -> Option<HttpResponse> {
+        (res.status() == StatusCode::METHOD_NOT_ALLOWED).then(|| HttpResponse::Ok().body("rescued"))
+    }
+
+    fn after_request(&self, res: &mut actix_web::dev::ServiceResponse) {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-after"),
+            actix_web::http::header::HeaderValue::from_static("1"),
+        );
+    }
+}
+
+struct RescueExtension;
+
+impl ext_core::Extension for RescueExtension {
+    fn name(&self) -> &str {
+        "rescue"
+    }
+
+    async fn init_app(self, app: &mut ext_core::Setup) -> Result<(), ext_core::ExtensionError> {
+        app.request_hook(Rescuer);
+        Ok(())
+    }
+}
+
+#[actix_web::test]
+async fn a_hook_may_replace_an_error_before_it_becomes_a_problem() {
+    let ext = AppBuilder::new(Config::empty())
+        .register(RescueExtension)
+        .init()
+        .await
+        .unwrap();
+    let app = init_service(ext.app().route("/only-get", web::get().to(HttpResponse::Ok))).await;
+    let res = call_service(&app, TestRequest::post().uri("/only-get").to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers().get("x-after").unwrap(),
+        "1",
+        "after-hooks run on the replacement"
+    );
+    assert_eq!(read_body(res).await, "rescued");
+    // Other errors still become problem documents.
+    let res = call_service(&app, TestRequest::get().uri("/nowhere").to_request()).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        res.headers().get(CONTENT_TYPE).unwrap(),
+        "application/problem+json"
+    );
+}

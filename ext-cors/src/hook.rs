@@ -50,6 +50,18 @@ impl RequestHook for CorsHook {
             .then(|| HttpResponse::Ok().finish())
     }
 
+    /// Flask's automatic `OPTIONS` where actix answered 405 (or 404 for
+    /// routes with method guards): the empty 200 replaces the error before
+    /// it is turned into a problem document; the after-hook adds the headers.
+    fn replace_error(&self, res: &ServiceResponse) -> Option<HttpResponse> {
+        if res.request().method() != Method::OPTIONS {
+            return None;
+        }
+        let policy = self.policies.find(res.request().path())?;
+        (policy.automatic_options && routed_without_options(res))
+            .then(|| automatic_options_response(res.response().headers().get(header::ALLOW)))
+    }
+
     fn after_request(&self, res: &mut ServiceResponse) {
         if res.response().extensions().contains::<CorsEvaluated>()
             || res.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
@@ -61,9 +73,6 @@ impl RequestHook for CorsHook {
         };
         if !policy.intercept_exceptions && policy.mode == Mode::Default && res.response().error().is_some() {
             return;
-        }
-        if policy.automatic_options && routed_without_options(res) {
-            *res.response_mut() = automatic_options_response(res.response().headers().get(header::ALLOW));
         }
         decide_and_apply(policy, res);
     }
