@@ -247,7 +247,11 @@ async fn a_hook_may_replace_an_error_before_it_becomes_a_problem() {
         .init()
         .await
         .unwrap();
-    let app = init_service(ext.app().route("/only-get", web::get().to(HttpResponse::Ok))).await;
+    let app = init_service(
+        ext.app()
+            .service(web::resource("/only-get").route(web::get().to(HttpResponse::Ok))),
+    )
+    .await;
     let res = call_service(&app, TestRequest::post().uri("/only-get").to_request()).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
