@@ -9,8 +9,23 @@ use crate::error::OrmError;
 /// The row with primary key `id`, or a 404 problem carrying `description`
 /// (Flask-SQLAlchemy's `db.get_or_404`).
 ///
-/// ```ignore
-/// let todo = ext_orm::get_or_404::<todo::Entity, _>(&session, 7, Some("no such todo")).await?;
+/// ```no_run
+/// # mod todo {
+/// #     use sea_orm::entity::prelude::*;
+/// #     #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+/// #     #[sea_orm(table_name = "todo")]
+/// #     pub struct Model {
+/// #         #[sea_orm(primary_key)]
+/// #         pub id: i64,
+/// #     }
+/// #     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+/// #     pub enum Relation {}
+/// #     impl ActiveModelBehavior for ActiveModel {}
+/// # }
+/// async fn show(session: ext_orm::DbSession) -> Result<String, ext_orm::OrmError> {
+///     let todo = ext_orm::get_or_404::<todo::Entity, _>(&session, 7, Some("no such todo")).await?;
+///     Ok(format!("{todo:?}"))
+/// }
 /// ```
 pub async fn get_or_404<E, C>(
     db: &C,
