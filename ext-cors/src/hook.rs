@@ -19,13 +19,24 @@ pub(crate) struct CorsEvaluated;
 
 pub(crate) struct CorsHook {
     pub(crate) policies: Arc<ResourcePolicies>,
+    /// `policies.any_rejection_status()`, computed once.
+    pub(crate) rejects_preflights: bool,
+}
+
+impl CorsHook {
+    pub(crate) fn new(policies: ResourcePolicies) -> Self {
+        CorsHook {
+            rejects_preflights: policies.any_rejection_status(),
+            policies: Arc::new(policies),
+        }
+    }
 }
 
 impl RequestHook for CorsHook {
     /// Only with `preflight_rejection_status`: refuses a preflight whose
     /// origin or method is not allowed, before any handler runs.
     fn before_request(&self, req: &ServiceRequest) -> Option<HttpResponse> {
-        if req.method() != Method::OPTIONS {
+        if !self.rejects_preflights || req.method() != Method::OPTIONS {
             return None;
         }
         let policy = self.policies.find(req.path())?;

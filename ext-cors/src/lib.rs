@@ -122,8 +122,6 @@ mod policy;
 mod proptests;
 mod resources;
 
-use std::sync::Arc;
-
 use ext_core::{Extension, ExtensionError, Section, Setup};
 
 pub use self::cross_origin::{CrossOrigin, CrossOriginService};
@@ -207,9 +205,7 @@ impl Extension for Cors {
             },
             mode: policies.mode,
         });
-        app.request_hook(hook::CorsHook {
-            policies: Arc::new(policies),
-        });
+        app.request_hook(hook::CorsHook::new(policies));
         Ok(())
     }
 }

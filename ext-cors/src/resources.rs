@@ -120,6 +120,14 @@ impl ResourcePolicies {
         self.table.find(&path).and_then(|index| self.policies.get(index))
     }
 
+    /// Whether any resource refuses bad preflights with a status, so the
+    /// before-hook can skip the path look-up when none does.
+    pub(crate) fn any_rejection_status(&self) -> bool {
+        self.policies
+            .iter()
+            .any(|policy| policy.rejection_status.is_some())
+    }
+
     /// The patterns in the order they are tried.
     pub(crate) fn patterns(&self) -> &[String] {
         &self.patterns
