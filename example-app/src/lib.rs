@@ -82,17 +82,15 @@ pub async fn build_without_migrating(config: Config) -> Result<(ExtApp, ExampleS
 /// The database the example uses when none is configured.
 pub const DEFAULT_DATABASE: &str = "sqlite:///example.db";
 
-/// Runs the example's pending migrations on the default database.
+/// Runs the example's pending migrations on the default database (the
+/// migrator registered with ext-orm).
 pub async fn migrate(ext: &ExtApp) -> Result<(), InitError> {
-    use sea_orm_migration::MigratorTrait;
-
     let failed = |error: String| InitError::new("sqlalchemy", ext_core::ExtensionError::message(error));
     let orm = ext
         .registry()
         .get::<ext_orm::OrmState>()
         .ok_or_else(|| failed("the ORM is not registered".to_owned()))?;
-    let conn = orm.conn().map_err(|error| failed(error.to_string()))?;
-    notes::migration::Migrator::up(conn, None)
+    orm.migrate()
         .await
         .map_err(|error| failed(format!("migrations failed: {error}")))
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend};
+use sea_orm::{ConnectOptions, DbBackend};
 
 use crate::settings::EngineOptions;
 
@@ -171,9 +171,4 @@ pub fn connect_options(url: &DriverUrl, engine: &EngineOptions, read_only: bool)
         options.statement_timeout(seconds(timeout));
     }
     options
-}
-
-/// Opens the pool.
-pub async fn connect(options: ConnectOptions) -> Result<DatabaseConnection, sea_orm::DbErr> {
-    Database::connect(options).await
 }

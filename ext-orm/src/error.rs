@@ -3,7 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use ext_core::Problem;
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{sqlx, DbErr, RuntimeErr, SqlErr};
 
 /// What can go wrong in a handler that uses the database.
 ///
@@ -105,14 +105,15 @@ impl From<DbErr> for OrmError {
 pub fn is_unavailable(error: &DbErr) -> bool {
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(runtime) | DbErr::Query(runtime) => {
-            // A connection that dies mid-statement (the server stopped).
-            let text = runtime.to_string();
-            text.contains("error communicating with database")
-                || text.contains("pool timed out")
-                || text.contains("connection closed")
-                || text.contains("Connection refused")
-        }
+        // A connection that dies mid-statement (the server stopped), or a
+        // pool that gave up waiting.
+        DbErr::Exec(RuntimeErr::SqlxError(cause)) | DbErr::Query(RuntimeErr::SqlxError(cause)) => matches!(
+            **cause,
+            sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+        ),
         _ => false,
     }
 }

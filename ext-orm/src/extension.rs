@@ -1,24 +1,20 @@
 //! [`Orm`]: the extension registered on the app (Flask's `SQLAlchemy()`).
 
 use std::fmt;
-use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ext_core::config::ExposeSecret;
 use ext_core::{Extension, ExtensionError, HealthStatus, Section, Setup};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{Database, EntityTrait};
 use sea_orm_migration::MigratorTrait;
 
-use crate::connect::{connect, connect_options, driver_url, redact};
+use crate::connect::{connect_options, driver_url, redact};
+use crate::error::OrmError;
 use crate::schema::EntityDef;
 use crate::settings::OrmSettings;
-use crate::state::{BindHandle, OrmState};
-
-type MigrateFn =
-    Arc<dyn Fn(DatabaseConnection) -> Pin<Box<dyn Future<Output = Result<(), DbErr>> + Send>> + Send + Sync>;
+use crate::state::{BindHandle, MigrateFn, OrmState};
 
 /// The ORM extension: one call registers the pools, the session, health
 /// checks and shutdown.
@@ -97,7 +93,7 @@ impl Orm {
     }
 
     /// The migrations of the default database, run at start-up when
-    /// `migrate_on_start` is set.
+    /// `migrate_on_start` is set, and by [`OrmState::migrate`].
     pub fn migrator<M: MigratorTrait>(mut self) -> Self {
         self.migrate = Some(Arc::new(|conn| Box::pin(async move { M::up(&conn, None).await })));
         self
@@ -144,7 +140,7 @@ impl Extension for Orm {
             let url = driver_url(bind.uri.expose_secret(), &instance)
                 .map_err(|message| ExtensionError::invalid_setting(&key, message))?;
             let options = connect_options(&url, &bind.engine, bind.read_only);
-            let conn = connect(options).await.map_err(|error| {
+            let conn = Database::connect(options).await.map_err(|error| {
                 ExtensionError::invalid_setting(
                     &key,
                     format!("cannot connect to {}: {error}", redact(bind.uri.expose_secret())),
@@ -162,25 +158,26 @@ impl Extension for Orm {
                 .collect();
             handles.push(BindHandle::new(bind.name.clone(), conn, bind.read_only, entities));
         }
+        if settings.migrate_on_start && self.migrate.is_none() {
+            return Err(ExtensionError::invalid_setting(
+                "sqlalchemy.migrate_on_start",
+                "migrate_on_start is set but no migrator was registered (Orm::migrator)",
+            ));
+        }
         let state = OrmState::new(
             handles,
             default_url,
             settings.record_queries,
             settings.slow_query_ms.map(Duration::from_millis),
+            self.migrate,
         );
         if settings.migrate_on_start {
-            let migrate = self.migrate.as_ref().ok_or_else(|| {
-                ExtensionError::invalid_setting(
-                    "sqlalchemy.migrate_on_start",
-                    "migrate_on_start is set but no migrator was registered (Orm::migrator)",
-                )
+            state.migrate().await.map_err(|error| match error {
+                OrmError::NotConfigured(_) => {
+                    ExtensionError::invalid_setting("sqlalchemy.migrate_on_start", error.to_string())
+                }
+                other => ExtensionError::failed("migrations failed", other),
             })?;
-            let conn = state.conn().map_err(|error| {
-                ExtensionError::invalid_setting("sqlalchemy.migrate_on_start", error.to_string())
-            })?;
-            migrate(conn.clone())
-                .await
-                .map_err(|error| ExtensionError::failed("migrations failed", error))?;
         }
         if settings.create_all_on_start {
             state

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 use ext_core::config::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::Deserialize;
 
 /// Flask-SQLAlchemy's settings, from `[sqlalchemy]` in the file, the
 /// `SQLALCHEMY_*` variables (and `DATABASE_URL`) or code.
@@ -23,11 +23,10 @@ use serde::{Deserialize, Serialize, Serializer};
 /// ```
 ///
 /// URIs are secrets: their passwords never reach `Debug` output or logs.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OrmSettings {
     /// `SQLALCHEMY_DATABASE_URI` (or `DATABASE_URL`): the default bind.
-    #[serde(serialize_with = "serialize_secret")]
     pub database_uri: Option<SecretString>,
     /// `SQLALCHEMY_BINDS`: named binds, each a URI or a table with `url` and
     /// engine options.
@@ -53,21 +52,20 @@ pub struct OrmSettings {
 }
 
 /// A bind's configuration: a URI, or a URI with its own engine options.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(untagged)]
 pub enum BindSetting {
     /// `audit = "sqlite:///audit.db"`.
-    Url(#[serde(serialize_with = "serialize_secret_str")] SecretString),
+    Url(SecretString),
     /// `replica = { url = "...", read_only = true, pool_size = 5 }`.
     Table(BindTable),
 }
 
 /// A bind given as a table.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BindTable {
     /// The bind's URI.
-    #[serde(serialize_with = "serialize_secret_str")]
     pub url: SecretString,
     /// Transactions on this bind are read-only (a replica). PostgreSQL and
     /// MariaDB enforce it; SQLite opens the connection read-only.
@@ -81,7 +79,7 @@ pub struct BindTable {
 /// SQLAlchemy engine options, mapped onto sea-orm's `ConnectOptions`.
 ///
 /// Durations are in seconds, as in SQLAlchemy.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct EngineOptions {
     /// `pool_size`: the most connections (SQLite file and memory: 1).
@@ -199,15 +197,4 @@ impl OrmSettings {
         }
         Ok(binds)
     }
-}
-
-fn serialize_secret<S: Serializer>(value: &Option<SecretString>, serializer: S) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(secret) => serializer.serialize_some(secret.expose_secret()),
-        None => serializer.serialize_none(),
-    }
-}
-
-fn serialize_secret_str<S: Serializer>(value: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(value.expose_secret())
 }

@@ -2,12 +2,19 @@
 //! registered on each.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::{DatabaseConnection, DbBackend};
+use sea_orm::{DatabaseConnection, DbBackend, DbErr};
 
 use crate::error::OrmError;
 use crate::schema::{self, EntityDef};
+
+/// The registered migrator's `up`, type-erased.
+pub(crate) type MigrateFn =
+    Arc<dyn Fn(DatabaseConnection) -> Pin<Box<dyn Future<Output = Result<(), DbErr>> + Send>> + Send + Sync>;
 
 /// One configured database.
 #[derive(Clone)]
@@ -81,6 +88,7 @@ pub struct OrmState {
     default_url: Option<String>,
     record_queries: bool,
     slow_query: Option<Duration>,
+    migrate: Option<MigrateFn>,
 }
 
 impl fmt::Debug for OrmState {
@@ -101,13 +109,27 @@ impl OrmState {
         default_url: Option<String>,
         record_queries: bool,
         slow_query: Option<Duration>,
+        migrate: Option<MigrateFn>,
     ) -> Self {
         OrmState {
             binds,
             default_url,
             record_queries,
             slow_query,
+            migrate,
         }
+    }
+
+    /// Applies the pending migrations of the registered migrator
+    /// (`Orm::migrator`) to the default database: what `migrate_on_start`
+    /// does, for a command such as `example-app migrate`.
+    pub async fn migrate(&self) -> Result<(), OrmError> {
+        let migrate = self.migrate.as_ref().ok_or_else(|| {
+            OrmError::Database(DbErr::Migration(
+                "no migrator was registered (Orm::migrator)".to_owned(),
+            ))
+        })?;
+        Ok(migrate(self.conn()?.clone()).await?)
     }
 
     /// The bind named `name` (`None`: the default database).
