@@ -179,11 +179,13 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         for hook in self.hooks.iter() {
             if let Some(answer) = hook.before_request(&req) {
-                let res = problem_for_error_response(req.into_response(answer));
+                let mut res = req.into_response(answer);
+                if is_error(res.status()) {
+                    res = problem_for_error_response(res);
+                }
+                run_after_hooks(&self.hooks, &mut res);
                 return DispatchFuture {
-                    state: State::Answered {
-                        res: Some(run_after_hooks(&self.hooks, res)),
-                    },
+                    state: State::Answered { res: Some(res) },
                     hooks: Rc::clone(&self.hooks),
                 };
             }
@@ -239,30 +241,34 @@ where
             StateProjection::Routing { response } => match response.poll(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
-                Poll::Ready(Ok(res)) => {
-                    let res = replace_error(this.hooks, res);
-                    Poll::Ready(Ok(run_after_hooks(this.hooks, problem_for_error_response(res))))
+                Poll::Ready(Ok(mut res)) => {
+                    // Successful responses (the common case) skip the error
+                    // steps without being moved through them.
+                    if is_error(res.status()) {
+                        res = problem_for_error_response(replace_error(this.hooks, res));
+                    }
+                    run_after_hooks(this.hooks, &mut res);
+                    Poll::Ready(Ok(res))
                 }
             },
         }
     }
 }
 
+fn is_error(status: actix_web::http::StatusCode) -> bool {
+    status.is_client_error() || status.is_server_error()
+}
+
 /// The first hook's replacement for an error response, if any.
 fn replace_error(hooks: &[Arc<dyn RequestHook>], res: ServiceResponse) -> ServiceResponse {
-    let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) {
-        return res;
-    }
     match hooks.iter().find_map(|hook| hook.replace_error(&res)) {
         Some(answer) => res.into_response(answer),
         None => res,
     }
 }
 
-fn run_after_hooks(hooks: &[Arc<dyn RequestHook>], mut res: ServiceResponse) -> ServiceResponse {
+fn run_after_hooks(hooks: &[Arc<dyn RequestHook>], res: &mut ServiceResponse) {
     for hook in hooks.iter().rev() {
-        hook.after_request(&mut res);
+        hook.after_request(res);
     }
-    res
 }

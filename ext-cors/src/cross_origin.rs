@@ -12,6 +12,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, Error};
 
+use crate::headers::Target;
 use crate::hook::{
     automatic_options_response, decide_and_apply, rejected_preflight, routed_without_options, CorsEvaluated,
 };
@@ -141,7 +142,7 @@ where
         };
         let is_options = req.method() == Method::OPTIONS;
         if is_options && policy.automatic_options {
-            let facts = crate::headers::request_facts(req.request());
+            let facts = crate::headers::request_facts(req.request(), &policy);
             let rejection = policy.rejection_status.filter(|_| facts.origin.is_some());
             let decision_rejected = rejection.is_some() && policy.decide(&facts).preflight_rejected;
             let response = match rejection {
@@ -149,7 +150,7 @@ where
                 _ => automatic_options_response(None),
             };
             let mut res = req.into_response(response);
-            decide_and_apply(&policy, &mut res);
+            decide_and_apply(&policy, &mut res, Target::Fresh);
             res.response_mut().extensions_mut().insert(CorsEvaluated);
             return Box::pin(ready(Ok(res.map_into_right_body())));
         }
@@ -168,7 +169,7 @@ where
             }
             let mut res = res;
             if !res.headers().contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
-                decide_and_apply(&policy, &mut res);
+                decide_and_apply(&policy, &mut res, Target::Handler);
             }
             res.response_mut().extensions_mut().insert(CorsEvaluated);
             Ok(res.map_into_left_body())

@@ -4,7 +4,7 @@ use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::HttpRequest;
 
-use crate::policy::{Decision, Mode, RequestFacts};
+use crate::policy::{Decision, Mode, Policy, RequestFacts};
 
 /// `Access-Control-Request-Private-Network` (not in the `http` crate).
 pub(crate) const REQUEST_PRIVATE_NETWORK: HeaderName =
@@ -16,82 +16,126 @@ pub(crate) const ALLOW_PRIVATE_NETWORK: HeaderName =
 const TRUE: HeaderValue = HeaderValue::from_static("true");
 const ORIGIN: HeaderValue = HeaderValue::from_static("Origin");
 
-/// The CORS facts of a request. An empty `Origin` counts as absent, as in
-/// Flask-Cors.
-pub(crate) fn request_facts(req: &HttpRequest) -> RequestFacts<'_> {
-    facts_from(req.method(), req.headers())
+/// The CORS facts of a request, as far as `policy` needs them. An empty
+/// `Origin` counts as absent, as in Flask-Cors.
+pub(crate) fn request_facts<'a>(req: &'a HttpRequest, policy: &Policy) -> RequestFacts<'a> {
+    facts_from(req.method(), req.headers(), policy)
 }
 
 /// [`request_facts`] from a method and headers.
-pub(crate) fn facts_from<'a>(method: &'a Method, headers: &'a HeaderMap) -> RequestFacts<'a> {
+pub(crate) fn facts_from<'a>(
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    policy: &Policy,
+) -> RequestFacts<'a> {
     // Only a preflight (any OPTIONS, for Flask-Cors) reads the request
-    // method and headers: other requests skip those look-ups.
+    // method and headers; the Private Network Access question only matters
+    // to a preflight of a policy that answers it (or, in compat mode, to
+    // any request). Other requests skip those look-ups.
     let preflight = method == Method::OPTIONS;
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|value: &HeaderValue| value.to_str().ok())
+    let preflight_header = |name| if preflight { headers.get(name) } else { None };
+    let private_network = match policy.mode {
+        Mode::FlaskCompatible => true,
+        Mode::Default => preflight && policy.allow_private_network,
     };
     RequestFacts {
         method,
         origin: headers.get(header::ORIGIN).filter(|origin| !origin.is_empty()),
-        request_method: if preflight {
-            text(header::ACCESS_CONTROL_REQUEST_METHOD)
+        request_method: preflight_header(header::ACCESS_CONTROL_REQUEST_METHOD)
+            .and_then(|value| value.to_str().ok()),
+        request_headers: preflight_header(header::ACCESS_CONTROL_REQUEST_HEADERS),
+        request_private_network: if private_network {
+            headers.get(REQUEST_PRIVATE_NETWORK).map(HeaderValue::as_bytes)
         } else {
             None
         },
-        request_headers: if preflight {
-            text(header::ACCESS_CONTROL_REQUEST_HEADERS)
-        } else {
-            None
-        },
-        request_private_network: headers.get(REQUEST_PRIVATE_NETWORK).map(HeaderValue::as_bytes),
     }
 }
 
+/// Whose response the headers go on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A response ext-cors built itself (an automatic `OPTIONS` answer) or
+    /// an empty map: it has no CORS header yet.
+    Fresh,
+    /// A handler's response: it may carry CORS headers of its own, though
+    /// never `Access-Control-Allow-Origin` (responses with one are left
+    /// alone before a decision is made).
+    Handler,
+}
+
 /// Writes the decision, in Flask-Cors's order.
-pub(crate) fn apply(decision: Decision, headers: &mut HeaderMap, mode: Mode) {
-    if let Some(value) = decision.allow_origin {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
-    }
+///
+/// Flask-Cors adds each header as a new line (`headers.add`); so does the
+/// compatible mode. The default mode replaces a header the handler set
+/// itself, since a doubled `Access-Control-Allow-Credentials` or
+/// `Access-Control-Max-Age` is one browsers refuse, and merges `Origin`
+/// into the handler's `Vary`. Appending where nothing is there to replace
+/// is also the cheaper operation on actix's header map.
+pub(crate) fn apply(decision: Decision<'_>, headers: &mut HeaderMap, mode: Mode, target: Target) {
+    let replace = mode == Mode::Default && target == Target::Handler;
+    let mut put = |name: HeaderName, value: HeaderValue| {
+        if replace {
+            headers.insert(name, value);
+        } else {
+            headers.append(name, value);
+        }
+    };
+    let Some(allow_origin) = decision.allow_origin else {
+        // Refused: at most the default mode's `Vary: Origin`.
+        if decision.vary_origin {
+            vary_on_origin(headers, mode, target);
+        }
+        return;
+    };
+    put(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin);
     if let Some(value) = decision.expose_headers {
-        headers.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, value);
+        put(header::ACCESS_CONTROL_EXPOSE_HEADERS, value.clone());
     }
-    if decision.allow_credentials && headers.contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
+    if decision.allow_credentials {
+        put(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
     }
     if let Some(value) = decision.allow_private_network {
-        headers.insert(ALLOW_PRIVATE_NETWORK, HeaderValue::from_static(value));
+        put(ALLOW_PRIVATE_NETWORK, HeaderValue::from_static(value));
     }
     if let Some(value) = decision.allow_headers {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, value);
+        put(header::ACCESS_CONTROL_ALLOW_HEADERS, value);
     }
     if let Some(value) = decision.max_age {
-        headers.insert(header::ACCESS_CONTROL_MAX_AGE, value);
+        put(header::ACCESS_CONTROL_MAX_AGE, value.clone());
     }
     if let Some(value) = decision.allow_methods {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, value);
+        put(header::ACCESS_CONTROL_ALLOW_METHODS, value.clone());
     }
     if decision.vary_origin {
-        match mode {
-            // Flask-Cors adds its own line, leaving the view's alone.
-            Mode::FlaskCompatible => headers.append(header::VARY, ORIGIN),
-            Mode::Default => merge_vary_origin(headers),
-        }
+        vary_on_origin(headers, mode, target);
+    }
+}
+
+fn vary_on_origin(headers: &mut HeaderMap, mode: Mode, target: Target) {
+    match (mode, target) {
+        // Flask-Cors adds its own line, leaving the view's alone.
+        (Mode::FlaskCompatible, _) | (Mode::Default, Target::Fresh) => headers.append(header::VARY, ORIGIN),
+        (Mode::Default, Target::Handler) => merge_vary_origin(headers),
     }
 }
 
 /// Adds `Origin` to `Vary`, as one header line, unless it (or `*`) is
 /// already there.
 pub(crate) fn merge_vary_origin(headers: &mut HeaderMap) {
-    let existing: Vec<&str> = headers
-        .get_all(header::VARY)
+    let lines = headers.get_all(header::VARY);
+    if lines.len() == 0 {
+        headers.append(header::VARY, ORIGIN);
+        return;
+    }
+    let existing: Vec<&str> = lines
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
         .map(str::trim)
         .filter(|token| !token.is_empty())
         .collect();
     if existing.is_empty() {
+        // Only empty `Vary` lines: replaced.
         headers.insert(header::VARY, ORIGIN);
         return;
     }

@@ -8,8 +8,8 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use ext_core::{Problem, RequestHook};
 
-use crate::headers::{apply, for_log, request_facts};
-use crate::policy::{Mode, Policy};
+use crate::headers::{apply, for_log, request_facts, Target};
+use crate::policy::{Decision, Mode, Policy};
 use crate::resources::ResourcePolicies;
 
 /// Marks a response whose CORS headers a per-route override already decided,
@@ -41,7 +41,7 @@ impl RequestHook for CorsHook {
         }
         let policy = self.policies.find(req.path())?;
         let status = policy.rejection_status?;
-        let facts = request_facts(req.request());
+        let facts = request_facts(req.request(), policy);
         facts.origin?;
         facts.request_method?;
         let decision = policy.decide(&facts);
@@ -51,26 +51,34 @@ impl RequestHook for CorsHook {
     }
 
     /// Flask's automatic `OPTIONS`: a path with routes for other methods
-    /// answers `OPTIONS` with an empty 200 (the after-hook adds the headers).
+    /// answers `OPTIONS` with an empty 200 and the CORS headers.
     fn unrouted(&self, req: &ServiceRequest) -> Option<HttpResponse> {
         if req.method() != Method::OPTIONS {
             return None;
         }
         let policy = self.policies.find(req.path())?;
-        (policy.automatic_options && req.request().resource_map().has_resource(req.path()))
-            .then(|| HttpResponse::Ok().finish())
+        if !(policy.automatic_options && req.request().resource_map().has_resource(req.path())) {
+            return None;
+        }
+        let mut response = HttpResponse::Ok().finish();
+        answer_with_headers(policy, req.request(), &mut response);
+        Some(response)
     }
 
     /// Flask's automatic `OPTIONS` where actix answered 405 (or 404 for
-    /// routes with method guards): the empty 200 replaces the error before
-    /// it is turned into a problem document; the after-hook adds the headers.
+    /// routes with method guards): the empty 200 and the CORS headers
+    /// replace the error before it is turned into a problem document.
     fn replace_error(&self, res: &ServiceResponse) -> Option<HttpResponse> {
         if res.request().method() != Method::OPTIONS {
             return None;
         }
         let policy = self.policies.find(res.request().path())?;
-        (policy.automatic_options && routed_without_options(res))
-            .then(|| automatic_options_response(res.response().headers().get(header::ALLOW)))
+        if !(policy.automatic_options && routed_without_options(res)) {
+            return None;
+        }
+        let mut response = automatic_options_response(res.response().headers().get(header::ALLOW));
+        answer_with_headers(policy, res.request(), &mut response);
+        Some(response)
     }
 
     fn after_request(&self, res: &mut ServiceResponse) {
@@ -85,7 +93,18 @@ impl RequestHook for CorsHook {
         if !policy.intercept_exceptions && policy.mode == Mode::Default && res.response().error().is_some() {
             return;
         }
-        decide_and_apply(policy, res);
+        decide_and_apply(policy, res, Target::Handler);
+    }
+}
+
+/// Writes the CORS headers onto an answer ext-cors built itself, and marks
+/// it decided when it got none (the after-hook would only decide again).
+fn answer_with_headers(policy: &Policy, req: &HttpRequest, response: &mut HttpResponse) {
+    let decision = decide_logged(policy, req);
+    let refused = decision.allow_origin.is_none();
+    apply(decision, response.headers_mut(), policy.mode, Target::Fresh);
+    if refused {
+        response.extensions_mut().insert(CorsEvaluated);
     }
 }
 
@@ -123,22 +142,25 @@ pub(crate) fn automatic_options_response(allow: Option<&HeaderValue>) -> HttpRes
 }
 
 /// Decides for the response's request and writes the headers.
-pub(crate) fn decide_and_apply<B>(policy: &Policy, res: &mut ServiceResponse<B>) {
-    let decision = {
-        let req: &HttpRequest = res.request();
-        let facts = request_facts(req);
-        let decision = policy.decide(&facts);
-        if let Some(reason) = decision.refused {
-            tracing::debug!(
-                path = ?req.path(),
-                origin = %for_log(facts.origin),
-                reason,
-                "no CORS headers"
-            );
-        }
-        decision
-    };
-    apply(decision, res.headers_mut(), policy.mode);
+pub(crate) fn decide_and_apply<B>(policy: &Policy, res: &mut ServiceResponse<B>, target: Target) {
+    let decision = decide_logged(policy, res.request());
+    apply(decision, res.headers_mut(), policy.mode, target);
+}
+
+/// The decision for `req`, with a debug line saying why when it adds no
+/// CORS headers.
+fn decide_logged<'p>(policy: &'p Policy, req: &HttpRequest) -> Decision<'p> {
+    let facts = request_facts(req, policy);
+    let decision = policy.decide(&facts);
+    if let Some(reason) = decision.refused {
+        tracing::debug!(
+            path = ?req.path(),
+            origin = %for_log(facts.origin),
+            reason,
+            "no CORS headers"
+        );
+    }
+    decision
 }
 
 pub(crate) fn rejected_preflight(status: StatusCode, reason: Option<&str>) -> HttpResponse {

@@ -78,6 +78,7 @@
 //! | `Vary: Origin` | only on accepted responses with several or regex origins, on its own line | on every response of a matched path whose answer depends on the origin (refused and no-Origin ones too), merged into the existing `Vary` without duplicates |
 //! | Private Network Access | `true`/`false` on any request that asks | `true` only on an accepted preflight that asks with exactly `true`, and only when allowed |
 //! | methods as one string | sent as written | sorted, like a list |
+//! | a CORS header the handler set itself (other than `Access-Control-Allow-Origin`, which makes both leave the response alone) | a second line is added (`headers.add`): `true, true` or `5, 600`, which browsers refuse | replaced |
 //! | `intercept_exceptions = false` | changes nothing (Flask ≥ 1.1) | error responses get no CORS headers |
 //! | origin strings | anything | `scheme://host[:port]`, no path or trailing slash, checked at start-up |
 //!
@@ -251,9 +252,14 @@ impl CorsPolicy {
         request_headers: &actix_web::http::header::HeaderMap,
     ) -> Option<actix_web::http::header::HeaderMap> {
         let policy = self.policies.find(path)?;
-        let facts = headers::facts_from(method, request_headers);
+        let facts = headers::facts_from(method, request_headers, policy);
         let mut answer = actix_web::http::header::HeaderMap::new();
-        headers::apply(policy.decide(&facts), &mut answer, policy.mode);
+        headers::apply(
+            policy.decide(&facts),
+            &mut answer,
+            policy.mode,
+            headers::Target::Fresh,
+        );
         Some(answer)
     }
 }

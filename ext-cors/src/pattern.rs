@@ -174,6 +174,18 @@ impl PatternList {
         self.regexes.iter().any(|regex| regex.is_match(value))
     }
 
+    /// Whether `value` is byte for byte a literal entry as matched (lower
+    /// case when matching folds case): the common case of an allowed
+    /// origin, decided without reading the value as text.
+    pub(crate) fn has_exact(&self, value: &[u8]) -> bool {
+        let list = if self.fold_case {
+            &self.folded
+        } else {
+            &self.literals
+        };
+        list.iter().any(|literal| literal.as_bytes() == value)
+    }
+
     /// Whether `value` equals a literal (not a pattern).
     pub(crate) fn has_literal(&self, value: &str) -> bool {
         self.folded.iter().any(|literal| eq_folded(literal, value))
@@ -212,6 +224,10 @@ fn fold(text: &str, fold_case: bool) -> String {
 
 /// `folded == value.to_lowercase()`, without allocating for ASCII values.
 fn eq_folded(folded: &str, value: &str) -> bool {
+    // Browsers send origins in lower case: one comparison decides most.
+    if folded == value {
+        return true;
+    }
     if value.is_ascii() {
         // `folded` is already lower case, so this is the same comparison.
         folded.eq_ignore_ascii_case(value)
@@ -275,6 +291,11 @@ impl PathTable {
             set,
             set_targets,
         })
+    }
+
+    /// The first pattern's index when it matches every path.
+    pub(crate) fn match_all(&self) -> Option<usize> {
+        self.match_all
     }
 
     /// The index of the first pattern (in match order) that matches `path`.

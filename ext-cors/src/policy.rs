@@ -45,7 +45,7 @@ pub(crate) struct Policy {
     vary_header: bool,
     pub(crate) intercept_exceptions: bool,
     always_send: bool,
-    allow_private_network: bool,
+    pub(crate) allow_private_network: bool,
     pub(crate) rejection_status: Option<actix_web::http::StatusCode>,
 }
 
@@ -56,20 +56,22 @@ pub(crate) struct RequestFacts<'a> {
     /// `Origin`, if present and not empty.
     pub(crate) origin: Option<&'a HeaderValue>,
     pub(crate) request_method: Option<&'a str>,
-    pub(crate) request_headers: Option<&'a str>,
+    /// `Access-Control-Request-Headers`, as sent.
+    pub(crate) request_headers: Option<&'a HeaderValue>,
     pub(crate) request_private_network: Option<&'a [u8]>,
 }
 
 /// The headers to add, in Flask-Cors's order, and whether to vary on Origin.
+/// Values that come from the policy as they are are borrowed from it.
 #[derive(Debug, Default)]
-pub(crate) struct Decision {
+pub(crate) struct Decision<'p> {
     pub(crate) allow_origin: Option<HeaderValue>,
-    pub(crate) expose_headers: Option<HeaderValue>,
+    pub(crate) expose_headers: Option<&'p HeaderValue>,
     pub(crate) allow_credentials: bool,
     pub(crate) allow_private_network: Option<&'static str>,
     pub(crate) allow_headers: Option<HeaderValue>,
-    pub(crate) max_age: Option<HeaderValue>,
-    pub(crate) allow_methods: Option<HeaderValue>,
+    pub(crate) max_age: Option<&'p HeaderValue>,
+    pub(crate) allow_methods: Option<&'p HeaderValue>,
     pub(crate) vary_origin: bool,
     /// Why no CORS headers were added, for the debug log.
     pub(crate) refused: Option<&'static str>,
@@ -217,7 +219,7 @@ impl Policy {
     }
 
     /// Flask-Cors's `get_cors_headers`, with the default mode's corrections.
-    pub(crate) fn decide(&self, facts: &RequestFacts<'_>) -> Decision {
+    pub(crate) fn decide(&self, facts: &RequestFacts<'_>) -> Decision<'_> {
         let compat = self.mode == Mode::FlaskCompatible;
         let mut decision = Decision {
             // Default mode: every answer of a matched resource depends on the
@@ -262,7 +264,7 @@ impl Policy {
             return decision;
         };
         let star = allow_origin.as_bytes() == b"*";
-        decision.expose_headers = self.expose_headers.clone();
+        decision.expose_headers = self.expose_headers.as_ref();
         decision.allow_credentials = self.supports_credentials;
 
         let private_network_asked = facts.request_private_network == Some(b"true".as_slice());
@@ -277,8 +279,8 @@ impl Policy {
             let requested = facts.request_method.map(upper).unwrap_or_default();
             if !requested.is_empty() && self.method_allowed(&requested) {
                 decision.allow_headers = self.filter_request_headers(facts.request_headers);
-                decision.max_age = self.max_age.clone();
-                decision.allow_methods = Some(self.methods_value.clone());
+                decision.max_age = self.max_age.as_ref();
+                decision.allow_methods = Some(&self.methods_value);
                 if !compat && private_network_asked && self.allow_private_network {
                     decision.allow_private_network = Some("true");
                 }
@@ -300,6 +302,10 @@ impl Policy {
     }
 
     fn origin_allowed(&self, origin: &HeaderValue) -> bool {
+        let bytes = origin.as_bytes();
+        if bytes != b"*" && bytes != b"null" && self.origins.has_exact(bytes) {
+            return true;
+        }
         let Ok(origin) = origin.to_str() else {
             return false;
         };
@@ -326,18 +332,32 @@ impl Policy {
 
     /// The requested header names that a pattern allows, sorted, in the
     /// client's casing.
-    fn filter_request_headers(&self, requested: Option<&str>) -> Option<HeaderValue> {
-        let requested = requested?;
-        // The common preflight asks for one header: no list to build.
-        if !requested.contains(',') {
-            let name = requested.trim();
-            return (!name.is_empty() && self.allow_headers.matches(name))
-                .then(|| HeaderValue::from_str(name).ok())
-                .flatten();
+    fn filter_request_headers(&self, requested_value: Option<&HeaderValue>) -> Option<HeaderValue> {
+        let requested_value = requested_value?;
+        let bytes = requested_value.as_bytes();
+        // Not text (`to_str` fails on anything but ASCII in a header value):
+        // nothing is asked for.
+        if !bytes.is_ascii() {
+            return None;
         }
+        // The common preflight asks for one header: no list to build, and
+        // the request's own value is sent back when it needs no trimming.
+        if !bytes.contains(&b',') {
+            // ASCII here: `trim_ascii` is Python's `strip`.
+            let name = bytes.trim_ascii();
+            let allowed = !name.is_empty()
+                && (self.allow_headers.wildcard()
+                    || std::str::from_utf8(name).is_ok_and(|name| self.allow_headers.matches(name)));
+            return match allowed {
+                false => None,
+                true if name.len() == bytes.len() => Some(requested_value.clone()),
+                true => HeaderValue::from_bytes(name).ok(),
+            };
+        }
+        let requested = requested_value.to_str().ok()?;
         let mut kept: Vec<&str> = requested
             .split(',')
-            .map(str::trim)
+            .map(str::trim_ascii)
             .filter(|name| !name.is_empty() && self.allow_headers.matches(name))
             .collect();
         if kept.is_empty() {

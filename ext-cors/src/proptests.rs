@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 
-use crate::headers::apply;
+use crate::headers::{apply, Target};
 use crate::options::{CorsOptions, MaxAge, OneOrMany, Resources};
 use crate::policy::RequestFacts;
 use crate::resources::ResourcePolicies;
@@ -205,16 +205,22 @@ fn respond(policies: &ResourcePolicies, request: &Request) -> Option<HeaderMap> 
         .origin
         .as_ref()
         .and_then(|bytes| HeaderValue::from_bytes(bytes).ok());
+    // A real request's header is bytes that may not be text: the hook then
+    // sees no requested headers, as here.
+    let request_headers = request
+        .request_headers
+        .as_deref()
+        .and_then(|text| HeaderValue::from_str(text).ok());
     let facts = RequestFacts {
         method: &request.method,
         origin: origin.as_ref().filter(|origin| !origin.is_empty()),
         request_method: request.request_method.as_deref(),
-        request_headers: request.request_headers.as_deref(),
+        request_headers: request_headers.as_ref(),
         request_private_network: request.private_network.as_deref(),
     };
     let policy = policies.find(&request.path)?;
     let mut headers = HeaderMap::new();
-    apply(policy.decide(&facts), &mut headers, policy.mode);
+    apply(policy.decide(&facts), &mut headers, policy.mode, Target::Fresh);
     Some(headers)
 }
 

@@ -109,6 +109,11 @@ impl ResourcePolicies {
     /// The default mode decodes the path once. Flask-Cors decodes it twice
     /// (Werkzeug, then `unquote`), so `/api%2541` is `/apiA` there.
     pub(crate) fn find(&self, raw_path: &str) -> Option<&Policy> {
+        // The default `/*` (and any pattern that matches every path, tried
+        // first) needs no decoding at all.
+        if let Some(index) = self.table.match_all() {
+            return self.policies.get(index);
+        }
         let once = decode(raw_path);
         let path = match self.mode {
             Mode::Default => once,

@@ -243,6 +243,34 @@ async fn vary_is_merged_without_duplicates() {
 }
 
 #[actix_web::test]
+async fn a_cors_header_the_handler_set_is_replaced_not_doubled() {
+    let cors = |compat| {
+        in_mode(compat)
+            .origins(["https://a.example"])
+            .supports_credentials(true)
+            .max_age(600)
+    };
+    let preflight = || {
+        request(
+            "OPTIONS",
+            "/api/own-cors",
+            &[("Origin", "https://a.example"), (ACRM, "GET")],
+        )
+    };
+
+    // Flask-Cors adds its headers as new lines (`headers.add`): browsers
+    // then see `true, true` and `5, 600`, and refuse both.
+    let res = send(cors(true), preflight()).await;
+    assert_eq!(lines(&res, ACAC), ["true", "true"]);
+    assert_eq!(lines(&res, ACMA), ["5", "600"]);
+
+    let res = send(cors(false), preflight()).await;
+    assert_eq!(lines(&res, ACAC), ["true"]);
+    assert_eq!(lines(&res, ACMA), ["600"]);
+    assert_eq!(header(&res, ACAO), Some("https://a.example"));
+}
+
+#[actix_web::test]
 async fn private_network_access_is_answered_only_on_allowed_preflights() {
     let get = || {
         request(

@@ -36,6 +36,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::get().to(|| async { HttpResponse::Ok().insert_header(("Vary", "origin")).finish() }),
     )
     .route(
+        "/api/own-cors",
+        web::route().to(|| async {
+            HttpResponse::Ok()
+                .insert_header(("Access-Control-Allow-Credentials", "true"))
+                .insert_header(("Access-Control-Max-Age", "5"))
+                .finish()
+        }),
+    )
+    .route(
         "/api/fail",
         web::get()
             .to(|| async { Err::<HttpResponse, _>(actix_web::error::ErrorInternalServerError("boom")) }),
