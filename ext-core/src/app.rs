@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,8 +14,8 @@ use actix_web::web::{self, FormConfig, JsonConfig, PathConfig, PayloadConfig};
 use actix_web::{App, Error};
 
 use crate::config::{AppSettings, Config, ConfigError, Section};
-use crate::health::{health_endpoint, HealthChecks};
-use crate::hooks::{unrouted_service, HookDispatcher, Hooks};
+use crate::health::HealthChecks;
+use crate::hooks::{unrouted_service, HealthRoute, HookDispatcher, Hooks};
 use crate::setup::{Mount, RoutesFn, ShutdownTask};
 use crate::{Extension, ExtensionError, InitError, Registry, Setup};
 
@@ -228,7 +229,6 @@ impl ExtApp {
         let settings = &inner.settings;
         let mut app = App::new()
             .app_data(inner.registry.clone())
-            .app_data(inner.health.clone())
             .app_data(JsonConfig::default().limit(settings.json_limit))
             .app_data(PayloadConfig::new(settings.payload_limit))
             .app_data(FormConfig::default().limit(settings.payload_limit))
@@ -236,7 +236,6 @@ impl ExtApp {
         for install in &inner.app_data {
             app = app.configure(|cfg| install(cfg));
         }
-        app = app.route(&settings.health_path, web::get().to(health_endpoint));
         for mount in &inner.mounts {
             let routes = Arc::clone(&mount.routes);
             app = if mount.prefix.is_empty() {
@@ -246,7 +245,13 @@ impl ExtApp {
             };
         }
         app.default_service(unrouted_service(Arc::clone(&inner.hooks)))
-            .wrap(HookDispatcher::new(Arc::clone(&inner.hooks)))
+            .wrap(HookDispatcher::new(
+                Arc::clone(&inner.hooks),
+                HealthRoute {
+                    path: Rc::from(settings.health_path.as_str()),
+                    checks: inner.health.clone(),
+                },
+            ))
     }
 
     /// Runs every extension's shutdown work, once, in reverse registration

@@ -5,7 +5,8 @@
 //!
 //! 1. runs every before-hook in registration order; the first that answers
 //!    the request (a CORS preflight, say) stops the rest and the handler;
-//! 2. otherwise calls the app's routes;
+//! 2. otherwise answers the health path itself (not a route, so other
+//!    requests are not matched against it first), or calls the app's routes;
 //! 3. lets the hooks replace an error response (`replace_error`: ext-cors
 //!    answers Flask's automatic `OPTIONS` where actix answered 405), then
 //!    turns any error response left into an RFC 9457 problem document
@@ -32,8 +33,12 @@ use std::task::{Context, Poll};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
-use actix_web::{Error, HttpResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::Method;
+use actix_web::{web, Error, HttpRequest, HttpResponse};
+use futures_util::future::LocalBoxFuture;
 
+use crate::health::{health_endpoint, HealthChecks};
 use crate::problem::problem_for_error_response;
 
 /// A hook into every request of the app.
@@ -130,11 +135,23 @@ pub(crate) type Hooks = Arc<[Arc<dyn RequestHook>]>;
 /// The middleware that runs all hooks; wrapped once around each app.
 pub(crate) struct HookDispatcher {
     hooks: Hooks,
+    health: HealthRoute,
+}
+
+/// The health endpoint, answered by the dispatcher itself.
+///
+/// It is not a route: a route registered before the app's own would be
+/// tried first for every request (about 1% of a minimal request's cost in
+/// actix's router); here other requests pay one string comparison.
+#[derive(Clone)]
+pub(crate) struct HealthRoute {
+    pub(crate) path: Rc<str>,
+    pub(crate) checks: web::Data<HealthChecks>,
 }
 
 impl HookDispatcher {
-    pub(crate) fn new(hooks: Hooks) -> Self {
-        Self { hooks }
+    pub(crate) fn new(hooks: Hooks, health: HealthRoute) -> Self {
+        Self { hooks, health }
     }
 }
 
@@ -154,6 +171,7 @@ where
             // A per-worker copy: cloning an `Rc` per request touches no
             // cache line shared with other workers, as an `Arc` would.
             hooks: self.hooks.iter().cloned().collect(),
+            health: self.health.clone(),
         }))
     }
 }
@@ -162,6 +180,7 @@ where
 pub(crate) struct HookDispatcherService<S> {
     service: Rc<S>,
     hooks: WorkerHooks,
+    health: HealthRoute,
 }
 
 type WorkerHooks = Rc<[Arc<dyn RequestHook>]>;
@@ -190,11 +209,42 @@ where
                 };
             }
         }
+        // The path as the router sees it (percent-encoded unreserved
+        // characters decoded).
+        if req.match_info().as_str() == &*self.health.path {
+            return self.health(req);
+        }
         DispatchFuture {
             state: State::Routing {
                 response: self.service.call(req),
             },
             hooks: Rc::clone(&self.hooks),
+        }
+    }
+}
+
+impl<S> HookDispatcherService<S> {
+    /// `GET` on the health path runs the checks; other methods get 405, as
+    /// from a `GET` route.
+    fn health<F>(&self, req: ServiceRequest) -> DispatchFuture<F> {
+        let hooks = Rc::clone(&self.hooks);
+        if req.method() != Method::GET {
+            let answer = HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, HeaderValue::from_static("GET")))
+                .finish();
+            let res = finish(&hooks, req.into_response(answer));
+            return DispatchFuture {
+                state: State::Answered { res: Some(res) },
+                hooks,
+            };
+        }
+        let (req, _) = req.into_parts();
+        DispatchFuture {
+            state: State::Health {
+                checks: Box::pin(health_endpoint(self.health.checks.clone())),
+                req: Some(req),
+            },
+            hooks,
         }
     }
 }
@@ -216,6 +266,8 @@ pin_project_lite::pin_project! {
         Answered { res: Option<ServiceResponse> },
         /// The routes are working on it.
         Routing { #[pin] response: F },
+        /// The health checks are running.
+        Health { checks: LocalBoxFuture<'static, HttpResponse>, req: Option<HttpRequest> },
     }
 }
 
@@ -228,12 +280,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         match this.state.project() {
-            StateProjection::Answered { res } => match res.take() {
-                Some(res) => Poll::Ready(Ok(res)),
-                None => Poll::Ready(Err(actix_web::error::ErrorInternalServerError(
-                    "request dispatcher polled after completion",
-                ))),
-            },
+            StateProjection::Answered { res } => Poll::Ready(res.take().ok_or_else(polled_after_completion)),
             // An `Err` here can only come from middleware wrapped on a scope
             // or resource; it carries no request to answer with (the request
             // cannot be cloned before routing, which needs it unshared), so it
@@ -241,18 +288,36 @@ where
             StateProjection::Routing { response } => match response.poll(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
-                Poll::Ready(Ok(mut res)) => {
-                    // Successful responses (the common case) skip the error
-                    // steps without being moved through them.
-                    if is_error(res.status()) {
-                        res = problem_for_error_response(replace_error(this.hooks, res));
-                    }
-                    run_after_hooks(this.hooks, &mut res);
-                    Poll::Ready(Ok(res))
-                }
+                Poll::Ready(Ok(res)) => Poll::Ready(Ok(finish(this.hooks, res))),
             },
+            StateProjection::Health { checks, req } => {
+                if req.is_none() {
+                    return Poll::Ready(Err(polled_after_completion()));
+                }
+                let answer = std::task::ready!(checks.as_mut().poll(cx));
+                Poll::Ready(match req.take() {
+                    Some(req) => Ok(finish(this.hooks, ServiceResponse::new(req, answer))),
+                    None => Err(polled_after_completion()),
+                })
+            }
         }
     }
+}
+
+fn polled_after_completion() -> Error {
+    actix_web::error::ErrorInternalServerError("request dispatcher polled after completion")
+}
+
+/// The steps after the routes: an error response may be replaced by a hook,
+/// then becomes a problem document; then the after-hooks run. Successful
+/// responses (the common case) skip the error steps without being moved
+/// through them.
+fn finish(hooks: &[Arc<dyn RequestHook>], mut res: ServiceResponse) -> ServiceResponse {
+    if is_error(res.status()) {
+        res = problem_for_error_response(replace_error(hooks, res));
+    }
+    run_after_hooks(hooks, &mut res);
+    res
 }
 
 fn is_error(status: actix_web::http::StatusCode) -> bool {

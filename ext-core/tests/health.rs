@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::test::{call_service, init_service, read_body_json, TestRequest};
+use actix_web::test::{call_service, init_service, read_body, read_body_json, TestRequest};
 use actix_web::{web, HttpServer};
 use ext_core::{AppBuilder, Config, Extension, ExtensionError, HealthStatus, Setup};
 use serde_json::{json, Value};
@@ -149,6 +149,36 @@ async fn a_check_that_hangs_is_down_after_the_timeout_at_the_configured_path() {
         StatusCode::NOT_FOUND,
         "/health still answered after it moved"
     );
+}
+
+#[actix_web::test]
+async fn health_answers_get_only_and_app_routes_still_work_beside_it() {
+    let app = AppBuilder::new(Config::empty())
+        .register(Probe {
+            name: "db",
+            status: Some(HealthStatus::Up),
+        })
+        .init()
+        .await
+        .unwrap();
+    let service = init_service(app.app().route("/healthz", web::get().to(|| async { "own" }))).await;
+
+    let res = call_service(&service, TestRequest::post().uri("/health").to_request()).await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.headers().get("allow").unwrap(), "GET");
+    assert_eq!(
+        res.headers().get("content-type").unwrap(),
+        "application/problem+json"
+    );
+
+    // The path as routing sees it: percent-encoded unreserved characters
+    // are decoded, as for any route.
+    let res = call_service(&service, TestRequest::get().uri("/heal%74h").to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let res = call_service(&service, TestRequest::get().uri("/healthz").to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(read_body(res).await, "own");
 }
 
 /// Records that its shutdown work ran.
