@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # Side-by-side load test of ext-cors: a cross-origin GET and a preflight to
-# a bare actix-web app without CORS, and to the same route on an ext-core
-# app with ext-cors registered; then the criterion benchmark of a
-# 50-resource policy against a 1-resource one.
+# a bare actix-web app without CORS, to the same route on an ext-core app
+# with ext-cors registered, and to the bare app whose handlers add the same
+# CORS headers as constants (the floor for any CORS layer); then the
+# criterion benchmark of a 50-resource policy against a 1-resource one.
 #
 #   scripts/bench-cors.sh [rounds] [seconds-per-run]     (default 10 rounds of 5 s)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 
 cargo build --release -p ext-cors --example bench_cors_server 2>&1 | tail -n 1
-start_pair "${CARGO_TARGET_DIR:-$root/target}/release/examples/bench_cors_server" bare 18090 cors 18091
-compare "CORS GET" bare 18090 "$pid_a" ext-cors 18091 "$pid_b" /hello scripts/wrk/cors-get.lua
-compare "preflight" bare 18090 "$pid_a" ext-cors 18091 "$pid_b" /hello scripts/wrk/preflight.lua
+server="${CARGO_TARGET_DIR:-$root/target}/release/examples/bench_cors_server"
+start_one "$server" bare 18090; bare=$pid
+start_one "$server" cors 18091; cors=$pid
+start_one "$server" handwritten 18092; handwritten=$pid
+for request in "CORS GET:cors-get" "preflight:preflight"; do
+  label=${request%%:*} lua=scripts/wrk/${request##*:}.lua
+  compare "$label" bare 18090 "$bare" ext-cors 18091 "$cors" /hello "$lua"
+  compare "$label" bare 18090 "$bare" handwritten 18092 "$handwritten" /hello "$lua"
+  compare "$label" handwritten 18092 "$handwritten" ext-cors 18091 "$cors" /hello "$lua"
+done
 kill "${pids[@]}" 2>/dev/null || true
 
 cargo bench -p ext-cors --bench resources -- --noplot 2>&1 | grep -E "^cors_resources|time:"

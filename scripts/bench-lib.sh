@@ -2,7 +2,7 @@
 # them in turn with wrk, alternating which goes first, so machine noise
 # falls on both. Source it; it moves to the repository root, reads the
 # caller's arguments [rounds] [seconds-per-run] (default 10 rounds of 5 s)
-# into $rounds and $seconds, and defines start_pair and compare.
+# into $rounds and $seconds, and defines start_one, start_pair and compare.
 #
 # Two figures per comparison, each the median over rounds of the two runs of
 # a round (back to back, so drift cancels):
@@ -33,14 +33,17 @@ fi
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 
+# start_one BINARY KIND PORT: starts one server, waits for its port; sets pid.
+start_one() {
+  "${pin_server[@]}" "$1" "$2" "127.0.0.1:$3" >/dev/null 2>&1 & pid=$!
+  pids+=("$pid")
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$3") 2>/dev/null && break; sleep 0.1; done
+}
+
 # start_pair BINARY KIND_A PORT_A KIND_B PORT_B: sets pid_a and pid_b.
 start_pair() {
-  "${pin_server[@]}" "$1" "$2" "127.0.0.1:$3" >/dev/null 2>&1 & pid_a=$!
-  "${pin_server[@]}" "$1" "$4" "127.0.0.1:$5" >/dev/null 2>&1 & pid_b=$!
-  pids+=("$pid_a" "$pid_b")
-  for port in "$3" "$5"; do
-    for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-  done
+  start_one "$1" "$2" "$3"; pid_a=$pid
+  start_one "$1" "$4" "$5"; pid_b=$pid
 }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

@@ -1,19 +1,59 @@
 //! The server that `scripts/bench-cors.sh` loads: `GET /hello` and
-//! `OPTIONS /hello` from a bare actix-web app, or the same route on an
-//! ext-core app with ext-cors registered, so the two can be measured side by
-//! side.
+//! `OPTIONS /hello` from
+//!
+//! - `bare`: an actix-web app without CORS;
+//! - `cors`: the same route on an ext-core app with ext-cors registered;
+//! - `handwritten`: the bare app whose handlers add, as constants, the very
+//!   headers ext-cors sends for the benchmark's requests — what writing them
+//!   into actix's header map and onto the wire costs with no CORS logic at
+//!   all, the floor for any CORS layer;
+//!
+//! so they can be measured side by side.
 //!
 //! ```sh
 //! cargo run --release -p ext-cors --example bench_cors_server -- bare 127.0.0.1:18090
 //! cargo run --release -p ext-cors --example bench_cors_server -- cors 127.0.0.1:18091
+//! cargo run --release -p ext-cors --example bench_cors_server -- handwritten 127.0.0.1:18092
 //! ```
 
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use ext_core::{AppBuilder, Config};
 use ext_cors::Cors;
 
 async fn hello() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("hello")
+}
+
+/// `hello` with the headers ext-cors adds to the benchmark's CORS GET.
+async fn hello_handwritten() -> HttpResponse {
+    let mut response = hello().await;
+    let headers = response.headers_mut();
+    headers.append(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("https://app.example"),
+    );
+    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    response
+}
+
+/// The preflight answer ext-cors gives the benchmark's preflight.
+async fn preflight_handwritten() -> HttpResponse {
+    let mut response = HttpResponse::Ok().finish();
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "https://app.example"),
+        (header::ACCESS_CONTROL_ALLOW_HEADERS, "content-type"),
+        (header::ACCESS_CONTROL_MAX_AGE, "600"),
+        (header::VARY, "Origin"),
+        (
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT",
+        ),
+    ] {
+        headers.append(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 #[actix_web::main]
@@ -30,6 +70,20 @@ async fn main() -> std::io::Result<()> {
                     "/hello",
                     web::method(actix_web::http::Method::OPTIONS).to(HttpResponse::Ok),
                 )
+            })
+            .workers(1)
+            .bind(&address)?
+            .run()
+            .await
+        }
+        "handwritten" => {
+            HttpServer::new(|| {
+                App::new()
+                    .route("/hello", web::get().to(hello_handwritten))
+                    .route(
+                        "/hello",
+                        web::method(actix_web::http::Method::OPTIONS).to(preflight_handwritten),
+                    )
             })
             .workers(1)
             .bind(&address)?
@@ -54,7 +108,7 @@ async fn main() -> std::io::Result<()> {
             ext.run(server).await
         }
         other => Err(std::io::Error::other(format!(
-            "unknown server kind {other}: use bare or cors"
+            "unknown server kind {other}: use bare, cors or handwritten"
         ))),
     }
 }
