@@ -73,14 +73,12 @@ pub(crate) enum Target {
 /// into the handler's `Vary`. Appending where nothing is there to replace
 /// is also the cheaper operation on actix's header map.
 pub(crate) fn apply(decision: Decision<'_>, headers: &mut HeaderMap, mode: Mode, target: Target) {
-    let replace = mode == Mode::Default && target == Target::Handler;
-    let mut put = |name: HeaderName, value: HeaderValue| {
-        if replace {
-            headers.insert(name, value);
+    let put: fn(&mut HeaderMap, HeaderName, HeaderValue) =
+        if mode == Mode::Default && target == Target::Handler {
+            replace
         } else {
-            headers.append(name, value);
-        }
-    };
+            append
+        };
     let Some(allow_origin) = decision.allow_origin else {
         // Refused: at most the default mode's `Vary: Origin`.
         if decision.vary_origin {
@@ -88,34 +86,47 @@ pub(crate) fn apply(decision: Decision<'_>, headers: &mut HeaderMap, mode: Mode,
         }
         return;
     };
-    put(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin);
+    // Never there already: responses that carry one are left alone.
+    append(headers, header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin);
     if let Some(value) = decision.expose_headers {
-        put(header::ACCESS_CONTROL_EXPOSE_HEADERS, value.clone());
+        put(headers, header::ACCESS_CONTROL_EXPOSE_HEADERS, value.clone());
     }
     if decision.allow_credentials {
-        put(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
+        put(headers, header::ACCESS_CONTROL_ALLOW_CREDENTIALS, TRUE);
     }
     if let Some(value) = decision.allow_private_network {
-        put(ALLOW_PRIVATE_NETWORK, HeaderValue::from_static(value));
+        put(headers, ALLOW_PRIVATE_NETWORK, HeaderValue::from_static(value));
     }
     if let Some(value) = decision.allow_headers {
-        put(header::ACCESS_CONTROL_ALLOW_HEADERS, value);
+        put(headers, header::ACCESS_CONTROL_ALLOW_HEADERS, value);
     }
     if let Some(value) = decision.max_age {
-        put(header::ACCESS_CONTROL_MAX_AGE, value.clone());
+        put(headers, header::ACCESS_CONTROL_MAX_AGE, value.clone());
     }
     if let Some(value) = decision.allow_methods {
-        put(header::ACCESS_CONTROL_ALLOW_METHODS, value.clone());
+        put(headers, header::ACCESS_CONTROL_ALLOW_METHODS, value.clone());
     }
     if decision.vary_origin {
         vary_on_origin(headers, mode, target);
     }
 }
 
+// Out of line, so `apply` is a short list of calls rather than eight
+// copies of actix's map code.
+#[inline(never)]
+fn append(headers: &mut HeaderMap, name: HeaderName, value: HeaderValue) {
+    headers.append(name, value);
+}
+
+#[inline(never)]
+fn replace(headers: &mut HeaderMap, name: HeaderName, value: HeaderValue) {
+    headers.insert(name, value);
+}
+
 fn vary_on_origin(headers: &mut HeaderMap, mode: Mode, target: Target) {
     match (mode, target) {
         // Flask-Cors adds its own line, leaving the view's alone.
-        (Mode::FlaskCompatible, _) | (Mode::Default, Target::Fresh) => headers.append(header::VARY, ORIGIN),
+        (Mode::FlaskCompatible, _) | (Mode::Default, Target::Fresh) => append(headers, header::VARY, ORIGIN),
         (Mode::Default, Target::Handler) => merge_vary_origin(headers),
     }
 }
@@ -125,9 +136,16 @@ fn vary_on_origin(headers: &mut HeaderMap, mode: Mode, target: Target) {
 pub(crate) fn merge_vary_origin(headers: &mut HeaderMap) {
     let lines = headers.get_all(header::VARY);
     if lines.len() == 0 {
-        headers.append(header::VARY, ORIGIN);
+        append(headers, header::VARY, ORIGIN);
         return;
     }
+    merge_into_vary(headers);
+}
+
+/// [`merge_vary_origin`] where the response has `Vary` lines.
+#[inline(never)]
+fn merge_into_vary(headers: &mut HeaderMap) {
+    let lines = headers.get_all(header::VARY);
     let existing: Vec<&str> = lines
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))

@@ -240,20 +240,7 @@ impl Policy {
                     return decision;
                 }
             }
-            None if self.always_send => {
-                if self.origins.wildcard() {
-                    if self.supports_credentials {
-                        None
-                    } else {
-                        Some(STAR)
-                    }
-                } else {
-                    self.origins
-                        .sorted_literals()
-                        .first()
-                        .and_then(|literal| HeaderValue::from_str(literal).ok())
-                }
-            }
+            None if self.always_send => self.origin_without_one(),
             None => {
                 decision.refused = Some("no Origin header and always_send is off");
                 return decision;
@@ -296,6 +283,21 @@ impl Policy {
         decision
     }
 
+    /// `always_send` for a request without `Origin`: `*`, or the first
+    /// literal origin (Flask-Cors sends the sorted list, of which only the
+    /// first survives).
+    #[inline(never)]
+    fn origin_without_one(&self) -> Option<HeaderValue> {
+        if self.origins.wildcard() {
+            (!self.supports_credentials).then_some(STAR)
+        } else {
+            self.origins
+                .sorted_literals()
+                .first()
+                .and_then(|literal| HeaderValue::from_str(literal).ok())
+        }
+    }
+
     /// Any origin and `*` sent to every request: nothing depends on Origin.
     fn constant_answer(&self) -> bool {
         self.origins.wildcard() && self.send_wildcard && self.always_send && !self.supports_credentials
@@ -306,6 +308,13 @@ impl Policy {
         if bytes != b"*" && bytes != b"null" && self.origins.has_exact(bytes) {
             return true;
         }
+        self.origin_allowed_by_pattern(origin)
+    }
+
+    /// [`Self::origin_allowed`] past the exact literals: out of line, so the
+    /// common path stays small.
+    #[inline(never)]
+    fn origin_allowed_by_pattern(&self, origin: &HeaderValue) -> bool {
         let Ok(origin) = origin.to_str() else {
             return false;
         };
@@ -335,14 +344,18 @@ impl Policy {
     fn filter_request_headers(&self, requested_value: Option<&HeaderValue>) -> Option<HeaderValue> {
         let requested_value = requested_value?;
         let bytes = requested_value.as_bytes();
-        // Not text (`to_str` fails on anything but ASCII in a header value):
-        // nothing is asked for.
-        if !bytes.is_ascii() {
-            return None;
+        // One short pass: not text (`to_str` fails on anything but ASCII in
+        // a header value) means nothing is asked for.
+        let mut list = false;
+        for &byte in bytes {
+            if !byte.is_ascii() {
+                return None;
+            }
+            list |= byte == b',';
         }
         // The common preflight asks for one header: no list to build, and
         // the request's own value is sent back when it needs no trimming.
-        if !bytes.contains(&b',') {
+        if !list {
             // ASCII here: `trim_ascii` is Python's `strip`.
             let name = bytes.trim_ascii();
             let allowed = !name.is_empty()
@@ -354,6 +367,13 @@ impl Policy {
                 true => HeaderValue::from_bytes(name).ok(),
             };
         }
+        self.filter_request_header_list(requested_value)
+    }
+
+    /// [`Self::filter_request_headers`] for a comma-separated list: out of
+    /// line, so the one-name path stays small.
+    #[inline(never)]
+    fn filter_request_header_list(&self, requested_value: &HeaderValue) -> Option<HeaderValue> {
         let requested = requested_value.to_str().ok()?;
         let mut kept: Vec<&str> = requested
             .split(',')
@@ -370,11 +390,16 @@ impl Policy {
 
 /// Upper-cased, without allocating when it already is (as browsers send it).
 fn upper(method: &str) -> std::borrow::Cow<'_, str> {
-    if method.bytes().any(|b| b.is_ascii_lowercase()) || !method.is_ascii() {
-        std::borrow::Cow::Owned(method.to_uppercase())
-    } else {
+    if method.bytes().all(|b| b.is_ascii_uppercase()) {
         std::borrow::Cow::Borrowed(method)
+    } else {
+        std::borrow::Cow::Owned(upper_owned(method))
     }
+}
+
+#[inline(never)]
+fn upper_owned(method: &str) -> String {
+    method.to_uppercase()
 }
 
 /// `methods`: the text Flask-Cors sends and tests against, and its tokens.
