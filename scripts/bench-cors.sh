@@ -2,7 +2,8 @@
 # Side-by-side load test of ext-cors: a cross-origin GET and a preflight to
 # a bare actix-web app without CORS, to the same route on an ext-core app
 # with ext-cors registered, and to the bare app whose handlers add the same
-# CORS headers as constants (the floor for any CORS layer); then the
+# CORS headers as constants (the floor for any CORS layer), in turn
+# (`compare`) and both at once (`together`, the steadier figure); then the
 # criterion benchmark of a 50-resource policy against a 1-resource one.
 #
 #   scripts/bench-cors.sh [rounds] [seconds-per-run]     (default 10 rounds of 5 s)
@@ -17,8 +18,9 @@ start_one "$server" handwritten 18092; handwritten=$pid
 for request in "CORS GET:cors-get" "preflight:preflight"; do
   label=${request%%:*} lua=scripts/wrk/${request##*:}.lua
   compare "$label" bare 18090 "$bare" ext-cors 18091 "$cors" /hello "$lua"
-  compare "$label" bare 18090 "$bare" handwritten 18092 "$handwritten" /hello "$lua"
-  compare "$label" handwritten 18092 "$handwritten" ext-cors 18091 "$cors" /hello "$lua"
+  together "$label" bare 18090 "$bare" ext-cors 18091 "$cors" /hello "$lua"
+  together "$label" bare 18090 "$bare" handwritten 18092 "$handwritten" /hello "$lua"
+  together "$label" handwritten 18092 "$handwritten" ext-cors 18091 "$cors" /hello "$lua"
 done
 kill "${pids[@]}" 2>/dev/null || true
 

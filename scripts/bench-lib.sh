@@ -2,7 +2,8 @@
 # them in turn with wrk, alternating which goes first, so machine noise
 # falls on both. Source it; it moves to the repository root, reads the
 # caller's arguments [rounds] [seconds-per-run] (default 10 rounds of 5 s)
-# into $rounds and $seconds, and defines start_one, start_pair and compare.
+# into $rounds and $seconds, and defines start_one, start_pair, compare and
+# together.
 #
 # Two figures per comparison, each the median over rounds of the two runs of
 # a round (back to back, so drift cancels):
@@ -85,4 +86,34 @@ compare() {
     echo "$label round $round: $base_name $base_rps req/s ($base_cpu per CPU-s), $ext_name $ext_rps req/s ($ext_cpu per CPU-s)"
   done
   echo "$label: $ext_name/$base_name throughput ratio $(median "${rps_ratios[@]}"), requests per CPU-second ratio $(median "${cpu_ratios[@]}") (medians of $rounds paired rounds)"
+}
+
+# together LABEL BASE_NAME BASE_PORT BASE_PID EXT_NAME EXT_PORT EXT_PID PATH [LUA]
+# Loads both servers at the same time (one wrk each, both on the wrk core),
+# so both see the same machine at every instant; they share the server core.
+# The ratio per round is requests per CPU-second of each server; the median
+# over $rounds rounds of $seconds is printed, with the range of the rounds.
+# Steadier than `compare` on a busy machine (rounds within about 1.5% of
+# each other, medians of two runs within about as much), at the price of
+# two servers switching on one core.
+together() {
+  local label=$1 base_name=$2 base_port=$3 base_pid=$4 ext_name=$5 ext_port=$6 ext_pid=$7 path=$8 lua=${9:-}
+  local script=() ratios=() out_a out_b a0 b0 a1 b1 wrk_a wrk_b
+  [[ -n $lua ]] && script=(-s "$lua")
+  out_a=$(mktemp) out_b=$(mktemp)
+  for round in $(seq "$rounds"); do
+    a0=$(cpu_ticks "$base_pid") b0=$(cpu_ticks "$ext_pid")
+    "${pin_wrk[@]}" wrk -t1 -c32 -d"${seconds}s" "${script[@]}" "http://127.0.0.1:$base_port$path" >"$out_a" & wrk_a=$!
+    "${pin_wrk[@]}" wrk -t1 -c32 -d"${seconds}s" "${script[@]}" "http://127.0.0.1:$ext_port$path" >"$out_b" & wrk_b=$!
+    wait "$wrk_a" "$wrk_b"
+    a1=$(cpu_ticks "$base_pid") b1=$(cpu_ticks "$ext_pid")
+    ratios+=("$(awk -v ta=$((a1 - a0)) -v tb=$((b1 - b0)) -v fa="$out_a" -v fb="$out_b" '
+      BEGIN {
+        while ((getline line < fa) > 0) if (line ~ /requests in/) { split(line, f, " "); ra = f[1] }
+        while ((getline line < fb) > 0) if (line ~ /requests in/) { split(line, f, " "); rb = f[1] }
+        printf "%.4f", (ta > 0 && tb > 0 && ra > 0) ? (rb / tb) / (ra / ta) : 0
+      }')")
+  done
+  rm -f "$out_a" "$out_b"
+  echo "$label, both loaded at once: $ext_name/$base_name requests per CPU-second ratio $(median "${ratios[@]}") (median of $rounds rounds; rounds ranged $(printf '%s\n' "${ratios[@]}" | sort -n | head -1)–$(printf '%s\n' "${ratios[@]}" | sort -n | tail -1))"
 }
