@@ -133,7 +133,7 @@ fn vary_on_origin(headers: &mut HeaderMap, mode: Mode, target: Target) {
 
 /// Adds `Origin` to `Vary`, as one header line, unless it (or `*`) is
 /// already there.
-pub(crate) fn merge_vary_origin(headers: &mut HeaderMap) {
+fn merge_vary_origin(headers: &mut HeaderMap) {
     let lines = headers.get_all(header::VARY);
     if lines.len() == 0 {
         append(headers, header::VARY, ORIGIN);

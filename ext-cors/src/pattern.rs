@@ -224,10 +224,6 @@ fn fold(text: &str, fold_case: bool) -> String {
 
 /// `folded == value.to_lowercase()`, without allocating for ASCII values.
 fn eq_folded(folded: &str, value: &str) -> bool {
-    // Browsers send origins in lower case: one comparison decides most.
-    if folded == value {
-        return true;
-    }
     if value.is_ascii() {
         // `folded` is already lower case, so this is the same comparison.
         folded.eq_ignore_ascii_case(value)

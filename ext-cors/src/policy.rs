@@ -304,11 +304,9 @@ impl Policy {
     }
 
     fn origin_allowed(&self, origin: &HeaderValue) -> bool {
-        let bytes = origin.as_bytes();
-        if bytes != b"*" && bytes != b"null" && self.origins.has_exact(bytes) {
-            return true;
-        }
-        self.origin_allowed_by_pattern(origin)
+        // `*` is never a literal, and `null` is one only when listed, which
+        // is exactly when both modes allow it: an exact literal is allowed.
+        self.origins.has_exact(origin.as_bytes()) || self.origin_allowed_by_pattern(origin)
     }
 
     /// [`Self::origin_allowed`] past the exact literals: out of line, so the

@@ -14,6 +14,7 @@ use actix_web::{test as http, web, HttpResponse};
 use common::config;
 use ext_core::AppBuilder;
 use ext_mongo::{Mongo, MongoDb, MongoError};
+use ext_tests::app::wait_for_ok;
 use ext_tests::mongo_server::MongoServer;
 use mongodb::bson::{doc, Document};
 
@@ -56,15 +57,7 @@ async fn a_stopped_server_is_a_quick_503_and_the_app_recovers() {
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     server.resume();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let res = http::call_service(&app, get("/count")).await;
-        if res.status() == StatusCode::OK {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no recovery: still {}", res.status());
-        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for_ok(&app, "/count", Duration::from_secs(20)).await;
     let res = http::call_service(&app, get("/health")).await;
     assert_eq!(res.status(), StatusCode::OK);
 }

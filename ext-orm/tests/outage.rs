@@ -14,6 +14,7 @@ use actix_web::{test, web, HttpResponse};
 use common::entities::todo;
 use ext_core::{AppBuilder, Config};
 use ext_orm::{DbSession, Orm, OrmError};
+use ext_tests::app::wait_for_ok;
 use ext_tests::pg_cluster::PgCluster;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
@@ -63,16 +64,8 @@ async fn a_stopped_database_is_a_quick_503_and_the_app_recovers() {
     assert!(body.contains("sqlalchemy"), "{body}");
 
     cluster.resume();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let res = test::call_service(&app, get("/count")).await;
-        if res.status() == StatusCode::OK {
-            assert_eq!(test::read_body(res).await, "0");
-            break;
-        }
-        assert!(Instant::now() < deadline, "no recovery: still {}", res.status());
-        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
-    }
+    let res = wait_for_ok(&app, "/count", Duration::from_secs(15)).await;
+    assert_eq!(test::read_body(res).await, "0");
     let res = test::call_service(&app, get("/health")).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
