@@ -109,6 +109,15 @@ macro_rules! builder_methods {
                 self
             }
 
+            /// Answers CORS preflights before routing, as actix-cors does:
+            /// faster, but handlers, scope middleware and later extensions'
+            /// before-hooks never see them, and a path without routes gets
+            /// 200 rather than 404. See the crate docs.
+            pub fn preflight_before_routing(mut self, yes: bool) -> Self {
+                self.options.preflight_before_routing = Some(yes);
+                self
+            }
+
             /// Path patterns that get the policy (without per-path options).
             pub fn resources(mut self, patterns: impl Into<$crate::OneOrMany>) -> Self {
                 self.options.resources = Some(match patterns.into() {

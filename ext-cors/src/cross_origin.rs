@@ -1,6 +1,7 @@
 //! A per-route or per-scope policy that wins over the app-wide one, as
 //! Flask-Cors's `@cross_origin` decorator does.
 
+use std::cell::Cell;
 use std::cell::OnceCell;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
@@ -19,6 +20,21 @@ use crate::hook::{
 use crate::options::CorsOptions;
 use crate::policy::{Mode, Policy};
 use crate::CorsState;
+
+thread_local! {
+    /// Set when this thread builds a `CrossOrigin` into an app. An actix
+    /// worker builds its app's services on its own thread, before serving,
+    /// and serves them on that thread (services are not `Send`).
+    static IN_USE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether an app built on this thread (a worker's, or a test's) uses a
+/// [`CrossOrigin`]. The app-wide policy answers preflights before routing
+/// (`preflight_before_routing`) only where none is: the override must see
+/// its preflights, and nothing tells which paths it wraps.
+pub(crate) fn any_in_use() -> bool {
+    IN_USE.with(Cell::get)
+}
 
 /// A policy for one resource or scope, over the app's `[cors]` settings.
 ///
@@ -73,6 +89,12 @@ impl CrossOrigin {
             }
             None => (self.options.clone(), Mode::from_options(&self.options)),
         };
+        // The override answers OPTIONS itself already (`automatic_options`);
+        // the app-wide shortcut means nothing here.
+        let options = CorsOptions {
+            preflight_before_routing: None,
+            ..options
+        };
         Policy::compile(&options, mode, "cross_origin")
     }
 }
@@ -94,6 +116,11 @@ where
         if let Err(error) = self.resolve(None) {
             tracing::error!(%error, "invalid CrossOrigin policy");
             return ready(Err(()));
+        }
+        if !IN_USE.replace(true) && crate::hook::any_preflight_before_routing() {
+            tracing::warn!(
+                "preflight_before_routing is off: a CrossOrigin override is in use, and its preflights must reach it"
+            );
         }
         ready(Ok(CrossOriginService {
             service: Rc::new(service),

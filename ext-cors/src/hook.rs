@@ -1,5 +1,6 @@
 //! The app-wide policy, run by ext-core's request hooks.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -9,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use ext_core::{Problem, RequestHook};
 
 use crate::headers::{apply, for_log, request_facts, Target};
-use crate::policy::{Decision, Mode, Policy};
+use crate::policy::{Decision, Mode, Policy, RequestFacts};
 use crate::resources::ResourcePolicies;
 
 /// Marks a response whose CORS headers a per-route override already decided,
@@ -19,35 +20,57 @@ pub(crate) struct CorsEvaluated;
 
 pub(crate) struct CorsHook {
     pub(crate) policies: Arc<ResourcePolicies>,
-    /// `policies.any_rejection_status()`, computed once.
-    pub(crate) rejects_preflights: bool,
+    /// Whether any resource refuses bad preflights with a status or answers
+    /// preflights before routing (computed once): otherwise the before-hook
+    /// has nothing to do and skips the path look-up.
+    preflight_work: bool,
+}
+
+/// Set when an app-wide policy answers preflights before routing, so that a
+/// `CrossOrigin` built later can say it turns that off.
+static PREFLIGHTS_BEFORE_ROUTING: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn any_preflight_before_routing() -> bool {
+    PREFLIGHTS_BEFORE_ROUTING.load(Ordering::Relaxed)
 }
 
 impl CorsHook {
     pub(crate) fn new(policies: ResourcePolicies) -> Self {
+        if policies.any_preflight_before_routing() {
+            PREFLIGHTS_BEFORE_ROUTING.store(true, Ordering::Relaxed);
+        }
         CorsHook {
-            rejects_preflights: policies.any_rejection_status(),
+            preflight_work: policies.any_preflight_work(),
             policies: Arc::new(policies),
         }
     }
 }
 
 impl RequestHook for CorsHook {
-    /// Only with `preflight_rejection_status`: refuses a preflight whose
-    /// origin or method is not allowed, before any handler runs.
+    /// Runs only for a CORS preflight (`OPTIONS` with
+    /// `Access-Control-Request-Method`) to a path whose policy either
+    /// refuses bad preflights with `preflight_rejection_status` (before any
+    /// handler runs) or answers preflights before routing.
     fn before_request(&self, req: &ServiceRequest) -> Option<HttpResponse> {
-        if !self.rejects_preflights || req.method() != Method::OPTIONS {
+        if !self.preflight_work || req.method() != Method::OPTIONS {
             return None;
         }
         let policy = self.policies.find(req.path())?;
-        let status = policy.rejection_status?;
         let facts = request_facts(req.request(), policy);
-        facts.origin?;
         facts.request_method?;
         let decision = policy.decide(&facts);
-        decision
-            .preflight_rejected
-            .then(|| rejected_preflight(status, decision.refused))
+        if let (Some(status), Some(_)) = (policy.rejection_status, facts.origin) {
+            if decision.preflight_rejected {
+                return Some(rejected_preflight(status, decision.refused));
+            }
+        }
+        if !policy.preflight_before_routing || crate::cross_origin::any_in_use() {
+            return None;
+        }
+        log_refusal(req.request(), &facts, &decision);
+        let mut response = HttpResponse::Ok().finish();
+        write_answer(policy, decision, &mut response);
+        Some(response)
     }
 
     /// Flask's automatic `OPTIONS`: a path with routes for other methods
@@ -100,7 +123,11 @@ impl RequestHook for CorsHook {
 /// Writes the CORS headers onto an answer ext-cors built itself, and marks
 /// it decided when it got none (the after-hook would only decide again).
 fn answer_with_headers(policy: &Policy, req: &HttpRequest, response: &mut HttpResponse) {
-    let decision = decide_logged(policy, req);
+    write_answer(policy, decide_logged(policy, req), response);
+}
+
+/// [`answer_with_headers`] for a decision already made.
+fn write_answer(policy: &Policy, decision: Decision<'_>, response: &mut HttpResponse) {
     let refused = decision.allow_origin.is_none();
     apply(decision, response.headers_mut(), policy.mode, Target::Fresh);
     if refused {
@@ -152,6 +179,12 @@ pub(crate) fn decide_and_apply<B>(policy: &Policy, res: &mut ServiceResponse<B>,
 fn decide_logged<'p>(policy: &'p Policy, req: &HttpRequest) -> Decision<'p> {
     let facts = request_facts(req, policy);
     let decision = policy.decide(&facts);
+    log_refusal(req, &facts, &decision);
+    decision
+}
+
+/// The debug line saying why a response gets no CORS headers.
+fn log_refusal(req: &HttpRequest, facts: &RequestFacts<'_>, decision: &Decision<'_>) {
     if let Some(reason) = decision.refused {
         tracing::debug!(
             path = ?req.path(),
@@ -160,7 +193,6 @@ fn decide_logged<'p>(policy: &'p Policy, req: &HttpRequest) -> Decision<'p> {
             "no CORS headers"
         );
     }
-    decision
 }
 
 pub(crate) fn rejected_preflight(status: StatusCode, reason: Option<&str>) -> HttpResponse {

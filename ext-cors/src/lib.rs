@@ -91,6 +91,32 @@
 //! escaped; bad regexes, clashing options and (in compat mode) glob-looking
 //! regexes are reported at start-up, naming the key.
 //!
+//! # Preflights before routing (opt-in)
+//!
+//! Flask-Cors never changes a preflight's status or body: Flask routes the
+//! `OPTIONS` request (its automatic answer where the path's routes are for
+//! other methods, the view where one takes `OPTIONS`, 404 where there is no
+//! route) and Flask-Cors adds headers afterwards. ext-cors does the same by
+//! default, in both modes. `preflight_before_routing = true` (per resource
+//! too) answers a CORS preflight — `OPTIONS` with
+//! `Access-Control-Request-Method` — in the before-hook instead, as
+//! actix-cors, tower-http and Starlette do: 200, empty, the same CORS and
+//! `Vary` headers as the routed automatic answer. It costs a preflight
+//! about a third less CPU over bare actix-web (`BENCHMARKS.md`); in exchange:
+//!
+//! - a path's own `OPTIONS` handler, and the scope or resource middleware
+//!   around it, never see preflights (other `OPTIONS` requests are routed);
+//! - a preflight to a path without routes gets 200 rather than 404 (the
+//!   request that follows still gets its 404);
+//! - the answer has no `Allow` header;
+//! - before-hooks of extensions registered after ext-cors do not run on it
+//!   (after-hooks do).
+//!
+//! It is off on a worker whose app uses a [`CrossOrigin`] anywhere: an
+//! override's preflights must reach it, and nothing tells which paths it
+//! wraps (a warning says so). It cannot be combined with
+//! `automatic_options = false`, and an override does not inherit it.
+//!
 //! Patterns: `"*"` is any; a string with any of `*\]?$^[()` is a regular
 //! expression, case-insensitive for origins and headers; `regex:<expr>` is
 //! taken as is, case-sensitive (Flask-Cors's pre-compiled `re.compile`);

@@ -178,6 +178,12 @@ pub struct CorsOptions {
     /// (`"*"`), which lets every site make credentialed requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allow_credentials_with_any_origin: Option<bool>,
+    /// ext-cors: answer a CORS preflight (`OPTIONS` with
+    /// `Access-Control-Request-Method`) before routing, as actix-cors does,
+    /// instead of letting routing decide its status as Flask does. Faster;
+    /// handlers never see preflights. Default false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preflight_before_routing: Option<bool>,
 }
 
 impl CorsOptions {
@@ -209,6 +215,7 @@ impl CorsOptions {
                 &self.allow_credentials_with_any_origin,
                 &base.allow_credentials_with_any_origin,
             ),
+            preflight_before_routing: pick(&self.preflight_before_routing, &base.preflight_before_routing),
         }
     }
 }

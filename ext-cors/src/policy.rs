@@ -47,6 +47,8 @@ pub(crate) struct Policy {
     always_send: bool,
     pub(crate) allow_private_network: bool,
     pub(crate) rejection_status: Option<actix_web::http::StatusCode>,
+    /// Answer CORS preflights in the before-hook, without routing them.
+    pub(crate) preflight_before_routing: bool,
 }
 
 /// The request facts a decision needs.
@@ -197,6 +199,18 @@ impl Policy {
                     })
             })
             .transpose()?;
+        let automatic_options = options.automatic_options.unwrap_or(true);
+        let preflight_before_routing = options.preflight_before_routing.unwrap_or(false);
+        if preflight_before_routing && !automatic_options {
+            return Err(CorsConfigError::clash(
+                &[
+                    &format!("{key}.preflight_before_routing"),
+                    &format!("{key}.automatic_options"),
+                ],
+                "answering preflights before routing is ext-cors answering OPTIONS itself; \
+                 with automatic_options = false preflights must reach your handlers",
+            ));
+        }
 
         Ok(Policy {
             mode,
@@ -209,12 +223,13 @@ impl Policy {
             supports_credentials,
             max_age,
             send_wildcard,
-            automatic_options: options.automatic_options.unwrap_or(true),
+            automatic_options,
             vary_header: options.vary_header.unwrap_or(true),
             intercept_exceptions: options.intercept_exceptions.unwrap_or(true),
             always_send: options.always_send.unwrap_or(true),
             allow_private_network: options.allow_private_network.unwrap_or(false),
             rejection_status,
+            preflight_before_routing,
         })
     }
 

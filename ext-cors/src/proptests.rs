@@ -77,6 +77,7 @@ fn options() -> impl Strategy<Value = CorsOptions> {
             any::<Option<bool>>(),
             any::<Option<bool>>(),
             any::<Option<bool>>(),
+            any::<Option<bool>>(),
             prop::option::of(prop::sample::select(vec![403u16, 400])),
             prop::option::of(prop::sample::select(vec![
                 Resources::One("/api/*".to_owned()),
@@ -88,7 +89,19 @@ fn options() -> impl Strategy<Value = CorsOptions> {
         .prop_map(
             |(
                 (origins, methods, allow_headers, expose, credentials, max_age),
-                (wildcard, auto, vary, intercept, always, pna, compat, any_creds, rejection, resources),
+                (
+                    wildcard,
+                    auto,
+                    vary,
+                    intercept,
+                    always,
+                    pna,
+                    compat,
+                    any_creds,
+                    before_routing,
+                    rejection,
+                    resources,
+                ),
             )| CorsOptions {
                 origins: list(origins),
                 methods: list(methods.into_iter().map(str::to_owned).collect()),
@@ -106,6 +119,7 @@ fn options() -> impl Strategy<Value = CorsOptions> {
                 flask_compatible: compat,
                 preflight_rejection_status: rejection,
                 allow_credentials_with_any_origin: any_creds,
+                preflight_before_routing: before_routing,
             },
         )
 }

@@ -125,12 +125,18 @@ impl ResourcePolicies {
         self.table.find(&path).and_then(|index| self.policies.get(index))
     }
 
-    /// Whether any resource refuses bad preflights with a status, so the
-    /// before-hook can skip the path look-up when none does.
-    pub(crate) fn any_rejection_status(&self) -> bool {
+    /// Whether any resource has something to do in the before-hook (refuse
+    /// bad preflights with a status, or answer preflights before routing),
+    /// so the hook can skip the path look-up when none does.
+    pub(crate) fn any_preflight_work(&self) -> bool {
         self.policies
             .iter()
-            .any(|policy| policy.rejection_status.is_some())
+            .any(|policy| policy.rejection_status.is_some() || policy.preflight_before_routing)
+    }
+
+    /// Whether any resource answers preflights before routing.
+    pub(crate) fn any_preflight_before_routing(&self) -> bool {
+        self.policies.iter().any(|policy| policy.preflight_before_routing)
     }
 
     /// The patterns in the order they are tried.
