@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Instructions per request, counted by valgrind's callgrind: repeatable
 # whatever else the machine is doing, unlike times. Each server of
-# bench_cors_server (bare, cors, handwritten) answers N and then 2N requests
+# bench_cors_server (bare, cors, handwritten; for preflights also
+# cors-before-routing and handwritten-unrouted) answers N and then 2N requests
 # of each kind on one connection; the difference over N is the cost of one
 # request in user space (the kernel's share is not counted), start-up
 # excluded.
@@ -55,7 +56,10 @@ shown=(Ir I1mr D1mr Bcm Bim)
 
 for request in get preflight; do
   declare -A per=()
-  for kind in bare cors handwritten; do
+  kinds=(bare cors handwritten)
+  # Only a preflight differs with these two.
+  [[ $request == preflight ]] && kinds+=(cors-before-routing handwritten-unrouted)
+  for kind in "${kinds[@]}"; do
     read -ra one <<<"$(total "$kind" "$request" "$n")"
     read -ra two <<<"$(total "$kind" "$request" $((2 * n)))"
     for i in "${!events[@]}"; do
@@ -64,8 +68,12 @@ for request in get preflight; do
   done
   for event in "${shown[@]}"; do
     [[ -n ${per[bare.$event]:-} ]] || continue
-    b=${per[bare.$event]} c=${per[cors.$event]} h=${per[handwritten.$event]}
-    echo "$request $event per request: bare $b, ext-cors $c (+$((c - b))), handwritten headers $h (+$((h - b)))"
+    line="$request $event per request: bare ${per[bare.$event]}"
+    for kind in "${kinds[@]:1}"; do
+      value=${per[$kind.$event]}
+      line+=", $kind $value ($(printf '%+d' $((value - per[bare.$event]))))"
+    done
+    echo "$line"
   done
   unset per
 done
