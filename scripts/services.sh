@@ -4,7 +4,8 @@
 #
 #   scripts/services.sh          # start what is missing, print what it did
 #   source .services/env         # then: DATABASE_URL, MYSQL_URL, MONGO_URI, SMTP_URL, SMTP_MAILDIR,
-#                                # SERVICES_VENV (PyMongo and secantusd-py, for oracles and outage tests)
+#                                # SERVICES_VENV (PyMongo and secantusd-py, for oracles and outage tests),
+#                                # CHROMIUM, CHROMEDRIVER
 #
 # A URL already in the environment is used as it is (a Docker PostgreSQL or a
 # real mongod, say): the script then only checks that it answers.
@@ -16,6 +17,8 @@
 #               PyPI package SecantusDB, in a private virtualenv, in memory
 #   SMTP        127.0.0.1:8025, aiosmtpd writing every message to a Maildir that
 #               tests read (/tmp/actix-flask-ext/maildir/new/)
+#   Browser     Debian's chromium and chromium-driver, installed with apt-get if
+#               missing; each browser test starts its own chromedriver
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -134,6 +137,20 @@ fi
 host_port=${SMTP_URL#smtp://}
 port_open "${host_port%:*}" "${host_port##*:}" || fail "smtp does not answer at $SMTP_URL"
 
+# --- Browser ------------------------------------------------------------------
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+CHROMEDRIVER=${CHROMEDRIVER:-/usr/bin/chromedriver}
+if [[ -x $CHROMIUM && -x $CHROMEDRIVER ]]; then
+  say "browser: chromium and chromedriver present"
+elif [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+  say "browser: installing chromium and chromium-driver from Debian"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } \
+    >"$logs/apt.log" 2>&1 || fail "apt-get install chromium chromium-driver failed, see $logs/apt.log"
+else
+  fail "chromium and chromedriver are missing: apt-get install chromium chromium-driver (as root)"
+fi
+"$CHROMEDRIVER" --version >/dev/null 2>&1 || fail "$CHROMEDRIVER does not run"
+
 cat >"$state/env" <<EOF
 export DATABASE_URL='$DATABASE_URL'
 export MYSQL_URL='$MYSQL_URL'
@@ -141,6 +158,8 @@ export MONGO_URI='$MONGO_URI'
 export SMTP_URL='$SMTP_URL'
 export SMTP_MAILDIR='$SMTP_MAILDIR'
 export SERVICES_VENV='$venv'
+export CHROMIUM='$CHROMIUM'
+export CHROMEDRIVER='$CHROMEDRIVER'
 EOF
 say "ready; URLs written to $state/env:"
 sed 's/^export /  /' "$state/env"

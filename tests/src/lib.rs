@@ -14,6 +14,7 @@
 #![allow(clippy::expect_used, clippy::panic)]
 
 pub mod app;
+pub mod browser;
 pub mod mongo_server;
 pub mod pg_cluster;
 pub mod scratch;

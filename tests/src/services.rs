@@ -35,6 +35,15 @@ pub fn mysql_url() -> String {
     require("MYSQL_URL", "MariaDB")
 }
 
+/// Chromium and its WebDriver (`CHROMIUM`, `CHROMEDRIVER`): the paths of
+/// the two programs.
+pub fn chromium() -> (PathBuf, PathBuf) {
+    (
+        PathBuf::from(require("CHROMIUM", "Chromium")),
+        PathBuf::from(require("CHROMEDRIVER", "chromedriver")),
+    )
+}
+
 /// The MongoDB URI (`MONGO_URI`).
 pub fn mongo_uri() -> String {
     require("MONGO_URI", "MongoDB")
