@@ -10,7 +10,7 @@ use actix_web::http::header::{self, HeaderName};
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::{call_service, init_service, TestRequest};
 use actix_web::{web, HttpResponse};
-use common::{request, routes};
+use common::{capture_logs, request, routes};
 use ext_core::{AppBuilder, Config};
 use ext_cors::{Cors, CrossOrigin};
 
@@ -214,6 +214,7 @@ async fn a_cross_origin_override_turns_it_off_so_its_preflights_reach_it() {
         origins = ["https://app.example"]
         preflight_before_routing = true
     "#;
+    let (logs, _guard) = capture_logs();
     let ext = AppBuilder::new(config(toml, &[]))
         .register(Cors::new())
         .init()
@@ -240,6 +241,12 @@ async fn a_cross_origin_override_turns_it_off_so_its_preflights_reach_it() {
             .configure(app_routes),
     )
     .await;
+    let text = logs.text();
+    assert!(
+        text.lines()
+            .any(|line| line.contains("WARN") && line.contains("preflight_before_routing is off")),
+        "{text}"
+    );
     let res = call_service(
         &app,
         preflight("/partner", "https://partner.example").to_request(),
