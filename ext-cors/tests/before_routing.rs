@@ -10,19 +10,11 @@ use actix_web::http::header::{self, HeaderName};
 use actix_web::http::{Method, StatusCode};
 use actix_web::test::{call_service, init_service, TestRequest};
 use actix_web::{web, HttpResponse};
-use common::{capture_logs, request, routes};
+use common::{capture_logs, config, partner_route, request, routes};
 use ext_core::{AppBuilder, Config};
 use ext_cors::{Cors, CrossOrigin};
 
 const ORIGIN: &str = "https://app.example";
-
-fn config(toml: &str, env: &[(&str, &str)]) -> Config {
-    Config::builder()
-        .toml_str(toml)
-        .env_vars(env.iter().copied())
-        .build()
-        .unwrap()
-}
 
 /// The test app's routes, plus a path whose own handler takes `OPTIONS`.
 fn app_routes(cfg: &mut web::ServiceConfig) {
@@ -222,15 +214,7 @@ async fn a_cross_origin_override_turns_it_off_so_its_preflights_reach_it() {
         .unwrap();
     let app = init_service(
         ext.app()
-            .service(
-                web::resource("/partner")
-                    .wrap(
-                        CrossOrigin::new()
-                            .origins(["https://partner.example"])
-                            .max_age(60),
-                    )
-                    .route(web::get().to(HttpResponse::Ok)),
-            )
+            .configure(partner_route)
             // The app's `preflight_before_routing` is not inherited by an
             // override (it would clash with this one's automatic_options).
             .service(

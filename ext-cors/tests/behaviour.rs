@@ -13,14 +13,6 @@ use common::*;
 use ext_core::{AppBuilder, Config};
 use ext_cors::{Cors, CorsOptions, CrossOrigin};
 
-fn config(toml: &str, env: &[(&str, &str)]) -> Config {
-    Config::builder()
-        .toml_str(toml)
-        .env_vars(env.iter().copied())
-        .build()
-        .unwrap()
-}
-
 async fn send_config(
     config: Config,
     cors: Cors,
@@ -308,20 +300,7 @@ async fn a_per_route_override_wins_even_when_it_refuses() {
         .init()
         .await
         .unwrap();
-    let app = init_service(
-        ext.app()
-            .service(
-                web::resource("/partner")
-                    .wrap(
-                        CrossOrigin::new()
-                            .origins(["https://partner.example"])
-                            .max_age(60),
-                    )
-                    .route(web::get().to(HttpResponse::Ok)),
-            )
-            .configure(routes),
-    )
-    .await;
+    let app = init_service(ext.app().configure(partner_route).configure(routes)).await;
     let get =
         |path: &'static str, origin: &'static str| request("GET", path, &[("Origin", origin)]).to_request();
 

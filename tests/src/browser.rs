@@ -11,14 +11,14 @@
 //! # }
 //! ```
 
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
+use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 
+use crate::process::{free_port, start_listening};
 use crate::services::chromium;
 
 /// A Chromium session and the `chromedriver` it runs under.
@@ -38,29 +38,15 @@ impl Browser {
     /// installs both) or the session cannot start.
     pub async fn start() -> Browser {
         let (chromium, chromedriver) = chromium();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let driver = Command::new(&chromedriver)
-            .arg(format!("--port={port}"))
-            // Its own process group, with the Chromium it starts: a test that
-            // fails before `close` still leaves no browser behind.
-            .process_group(0)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap_or_else(|error| {
-                panic!(
-                    "{} did not start ({error}): run scripts/services.sh",
-                    chromedriver.display()
-                )
-            });
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not listen on {port}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let port = free_port();
+        let driver = start_listening(
+            Command::new(&chromedriver)
+                .arg(format!("--port={port}"))
+                // Its own process group, with the Chromium it starts: a test
+                // that fails before `close` still leaves no browser behind.
+                .process_group(0),
+            port,
+        );
         let mut capabilities = fantoccini::wd::Capabilities::new();
         capabilities.insert(
             "goog:chromeOptions".to_owned(),

@@ -17,5 +17,6 @@ pub mod app;
 pub mod browser;
 pub mod mongo_server;
 pub mod pg_cluster;
+pub mod process;
 pub mod scratch;
 pub mod services;

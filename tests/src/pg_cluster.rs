@@ -4,9 +4,10 @@
 //! It uses the machine's PostgreSQL binaries (`initdb`, `pg_ctl`); as root
 //! they run as the `postgres` user, as PostgreSQL requires.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::Command;
+
+use crate::process::free_port;
 
 /// A throwaway cluster on a free loopback port, removed on drop.
 #[derive(Debug)]
@@ -47,10 +48,7 @@ fn run(mut command: Command, what: &str) {
 impl PgCluster {
     /// Creates and starts a cluster (about a second).
     pub fn start() -> PgCluster {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        let port = free_port();
         let dir = std::env::temp_dir().join(format!("ext-pg-cluster-{}-{port}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a cluster folder");

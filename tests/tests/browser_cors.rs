@@ -12,7 +12,7 @@ use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use actix_web::dev::{ServerHandle, ServiceRequest};
+use actix_web::dev::{Server, ServerHandle, ServiceRequest};
 use actix_web::http::Method;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, HttpResponse, HttpServer};
@@ -77,9 +77,14 @@ async fn start_api(page_origin: &str, before_routing: bool, seen: Arc<Seen>) -> 
     .listen(listener)
     .unwrap()
     .run();
+    (origin, serve(server))
+}
+
+/// Runs `server` in the background; its handle stops it.
+fn serve(server: Server) -> ServerHandle {
     let handle = server.handle();
     actix_rt::spawn(server);
-    (origin, handle)
+    handle
 }
 
 /// A page whose script makes the cross-origin call and writes what it saw
@@ -134,9 +139,7 @@ async fn start_page(listener: TcpListener, html: String) -> ServerHandle {
     .listen(listener)
     .unwrap()
     .run();
-    let handle = server.handle();
-    actix_rt::spawn(server);
-    handle
+    serve(server)
 }
 
 async fn run(before_routing: bool) {

@@ -11,7 +11,7 @@ use actix_web::http::Method;
 use actix_web::test::{call_service, init_service, TestRequest};
 use actix_web::{web, HttpResponse};
 use ext_core::{AppBuilder, Config};
-use ext_cors::Cors;
+use ext_cors::{Cors, CrossOrigin};
 
 /// The routes of the test app.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -51,6 +51,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/api/fail",
         web::get()
             .to(|| async { Err::<HttpResponse, _>(actix_web::error::ErrorInternalServerError("boom")) }),
+    );
+}
+
+/// A configuration from a TOML file and environment variables, nothing else.
+pub fn config(toml: &str, env: &[(&str, &str)]) -> Config {
+    Config::builder()
+        .toml_str(toml)
+        .env_vars(env.iter().copied())
+        .build()
+        .unwrap()
+}
+
+/// `GET /partner` with its own policy (`CrossOrigin`, the `@cross_origin`
+/// of these tests): only `https://partner.example`, max age 60.
+pub fn partner_route(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/partner")
+            .wrap(
+                CrossOrigin::new()
+                    .origins(["https://partner.example"])
+                    .max_age(60),
+            )
+            .route(web::get().to(HttpResponse::Ok)),
     );
 }
 
