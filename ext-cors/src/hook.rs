@@ -56,6 +56,10 @@ impl RequestHook for CorsHook {
             return None;
         }
         let policy = self.policies.find(req.path())?;
+        let answers_early = policy.preflight_before_routing && !crate::cross_origin::any_in_use();
+        if policy.rejection_status.is_none() && !answers_early {
+            return None;
+        }
         let facts = request_facts(req.request(), policy);
         facts.request_method?;
         let decision = policy.decide(&facts);
@@ -64,7 +68,7 @@ impl RequestHook for CorsHook {
                 return Some(rejected_preflight(status, decision.refused));
             }
         }
-        if !policy.preflight_before_routing || crate::cross_origin::any_in_use() {
+        if !answers_early {
             return None;
         }
         log_refusal(req.request(), &facts, &decision);

@@ -30,7 +30,8 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Starts `chromedriver` and a headless Chromium session.
+    /// Starts `chromedriver` and a headless Chromium session. Waiting for
+    /// the driver to listen blocks the thread (well under a second here).
     ///
     /// # Panics
     ///
