@@ -16,6 +16,7 @@ use actix_web::{App, Error};
 use crate::config::{AppSettings, Config, ConfigError, Section};
 use crate::health::HealthChecks;
 use crate::hooks::{unrouted_service, HealthRoute, HookDispatcher, Hooks};
+use crate::middleware::MakeMiddleware;
 use crate::setup::{Mount, RoutesFn, ShutdownTask};
 use crate::{Extension, ExtensionError, InitError, Registry, Setup};
 
@@ -26,6 +27,41 @@ struct Pending {
     name: String,
     prefix: Option<String>,
     init: InitFn,
+}
+
+/// The service factory inside every app that [`ExtApp::app`] builds, named
+/// so that a function returning such an app can say so in one line:
+///
+/// ```
+/// use actix_web::{web, App};
+/// use ext_core::{AppFactory, ExtApp};
+///
+/// fn routes(app: &ExtApp) -> App<impl AppFactory> {
+///     app.app().route("/", web::get().to(|| async { "index" }))
+/// }
+/// ```
+///
+/// Any actix `App` service factory with a boxed body is one.
+pub trait AppFactory:
+    ServiceFactory<
+    ServiceRequest,
+    Config = (),
+    Response = ServiceResponse<BoxBody>,
+    Error = Error,
+    InitError = (),
+>
+{
+}
+
+impl<T> AppFactory for T where
+    T: ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<BoxBody>,
+        Error = Error,
+        InitError = (),
+    >
+{
 }
 
 /// Collects extensions, then sets them up with [`AppBuilder::init`].
@@ -154,6 +190,7 @@ struct ExtAppInner {
     settings: AppSettings,
     registry: web::Data<Registry>,
     hooks: Hooks,
+    middleware: Arc<[MakeMiddleware]>,
     mounts: Vec<Mount>,
     app_data: Vec<RoutesFn>,
     health: web::Data<HealthChecks>,
@@ -165,6 +202,7 @@ impl std::fmt::Debug for ExtApp {
         f.debug_struct("ExtApp")
             .field("registry", self.inner.registry.get_ref())
             .field("hooks", &self.inner.hooks.len())
+            .field("middleware", &self.inner.middleware.len())
             .field(
                 "mounts",
                 &self.inner.mounts.iter().map(|m| &m.prefix).collect::<Vec<_>>(),
@@ -185,6 +223,7 @@ impl ExtApp {
                 settings: setup.settings,
                 registry: web::Data::new(setup.registry),
                 hooks: setup.hooks.into(),
+                middleware: setup.middleware.into(),
                 mounts: setup.mounts,
                 app_data: setup.app_data.into_values().collect(),
                 health: web::Data::new(health),
@@ -214,17 +253,7 @@ impl ExtApp {
     /// The hook dispatcher is the innermost app-wide middleware: middleware
     /// you `.wrap()` around the result sees requests before the extensions'
     /// before-hooks and responses after their after-hooks.
-    pub fn app(
-        &self,
-    ) -> App<
-        impl ServiceFactory<
-            ServiceRequest,
-            Config = (),
-            Response = ServiceResponse<BoxBody>,
-            Error = Error,
-            InitError = (),
-        >,
-    > {
+    pub fn app(&self) -> App<impl AppFactory> {
         let inner = &self.inner;
         let settings = &inner.settings;
         let mut app = App::new()
@@ -251,6 +280,7 @@ impl ExtApp {
                     path: Rc::from(settings.health_path.as_str()),
                     checks: inner.health.clone(),
                 },
+                Arc::clone(&inner.middleware),
             ))
     }
 

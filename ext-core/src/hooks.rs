@@ -22,8 +22,10 @@
 //! rejections and unknown paths are all responses and are covered.
 //!
 //! Hooks are synchronous: they run on every request and must be cheap. Work
-//! that needs I/O belongs in an extractor, which only the handlers that need
-//! it pay for.
+//! that needs I/O on every request (loading a session) belongs in a
+//! contributed middleware ([`crate::Setup::middleware`]), which runs between
+//! steps 2 and 3 around the routes; work that only some handlers need
+//! belongs in an extractor.
 
 use std::future::{ready, Future};
 use std::pin::Pin;
@@ -32,13 +34,14 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use actix_web::body::BoxBody;
-use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
 use actix_web::{web, Error, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::health::{health_endpoint, HealthChecks};
+use crate::middleware::{build_chain, MakeMiddleware, NextService};
 use crate::problem::problem_for_error_response;
 
 /// A hook into every request of the app.
@@ -136,6 +139,7 @@ pub(crate) type Hooks = Arc<[Arc<dyn RequestHook>]>;
 pub(crate) struct HookDispatcher {
     hooks: Hooks,
     health: HealthRoute,
+    middleware: Arc<[MakeMiddleware]>,
 }
 
 /// The health endpoint, answered by the dispatcher itself.
@@ -150,35 +154,56 @@ pub(crate) struct HealthRoute {
 }
 
 impl HookDispatcher {
-    pub(crate) fn new(hooks: Hooks, health: HealthRoute) -> Self {
-        Self { hooks, health }
+    pub(crate) fn new(hooks: Hooks, health: HealthRoute, middleware: Arc<[MakeMiddleware]>) -> Self {
+        Self {
+            hooks,
+            health,
+            middleware,
+        }
     }
 }
 
 impl<S> Transform<S, ServiceRequest> for HookDispatcher
 where
     S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = Error> + 'static,
+    S::Future: 'static,
 {
     type Response = ServiceResponse<BoxBody>;
     type Error = Error;
     type Transform = HookDispatcherService<S>;
     type InitError = ();
-    type Future = std::future::Ready<Result<Self::Transform, ()>>;
+    // Boxed: runs once per worker at start-up, not per request.
+    type Future = LocalBoxFuture<'static, Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(HookDispatcherService {
-            service: Rc::new(service),
-            // A per-worker copy: cloning an `Rc` per request touches no
-            // cache line shared with other workers, as an `Arc` would.
-            hooks: self.hooks.iter().cloned().collect(),
-            health: self.health.clone(),
-        }))
+        let service = Rc::new(service);
+        // A per-worker copy: cloning an `Rc` per request touches no cache
+        // line shared with other workers, as an `Arc` would.
+        let hooks: WorkerHooks = self.hooks.iter().cloned().collect();
+        let health = self.health.clone();
+        let middleware = Arc::clone(&self.middleware);
+        Box::pin(async move {
+            let chain = if middleware.is_empty() {
+                None
+            } else {
+                Some(Rc::new(build_chain(Rc::clone(&service), &middleware).await?))
+            };
+            Ok(HookDispatcherService {
+                service,
+                chain,
+                hooks,
+                health,
+            })
+        })
     }
 }
 
 /// The per-worker service of [`HookDispatcher`].
 pub(crate) struct HookDispatcherService<S> {
     service: Rc<S>,
+    /// The contributed middleware around the routes, if any extension
+    /// registered some.
+    chain: Option<Rc<NextService>>,
     hooks: WorkerHooks,
     health: HealthRoute,
 }
@@ -193,7 +218,12 @@ where
     type Error = Error;
     type Future = DispatchFuture<S::Future>;
 
-    forward_ready!(service);
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        match &self.chain {
+            Some(chain) => chain.poll_ready(cx),
+            None => self.service.poll_ready(cx),
+        }
+    }
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
         for hook in self.hooks.iter() {
@@ -213,6 +243,14 @@ where
         // characters decoded).
         if req.match_info().as_str() == &*self.health.path {
             return self.health(req);
+        }
+        if let Some(chain) = &self.chain {
+            return DispatchFuture {
+                state: State::Chained {
+                    response: chain.call(req),
+                },
+                hooks: Rc::clone(&self.hooks),
+            };
         }
         DispatchFuture {
             state: State::Routing {
@@ -266,6 +304,8 @@ pin_project_lite::pin_project! {
         Answered { res: Option<ServiceResponse> },
         /// The routes are working on it.
         Routing { #[pin] response: F },
+        /// Contributed middleware and the routes are working on it.
+        Chained { response: LocalBoxFuture<'static, Result<ServiceResponse, Error>> },
         /// The health checks are running.
         Health { checks: LocalBoxFuture<'static, HttpResponse>, req: Option<HttpRequest> },
     }
@@ -286,6 +326,11 @@ where
             // cannot be cloned before routing, which needs it unshared), so it
             // goes on to actix, which answers it without our hooks.
             StateProjection::Routing { response } => match response.poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
+                Poll::Ready(Ok(res)) => Poll::Ready(Ok(finish(this.hooks, res))),
+            },
+            StateProjection::Chained { response } => match response.as_mut().poll(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Err(error)) => Poll::Ready(Err(error)),
                 Poll::Ready(Ok(res)) => Poll::Ready(Ok(finish(this.hooks, res))),

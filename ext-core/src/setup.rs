@@ -7,11 +7,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use actix_service::Transform;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::web::{self, ServiceConfig};
+use actix_web::Error;
 use serde::de::DeserializeOwned;
 
 use crate::config::{AppSettings, Config, Section};
 use crate::health::{HealthCheck, HealthStatus};
+use crate::middleware::{erase, MakeMiddleware, NextService};
 use crate::{ExtensionError, Registry, RequestHook};
 
 /// Adds routes to a worker's app.
@@ -35,6 +40,7 @@ pub struct Setup {
     pub(crate) settings: AppSettings,
     pub(crate) registry: Registry,
     pub(crate) hooks: Vec<Arc<dyn RequestHook>>,
+    pub(crate) middleware: Vec<MakeMiddleware>,
     pub(crate) mounts: Vec<Mount>,
     pub(crate) app_data: BTreeMap<TypeId, RoutesFn>,
     pub(crate) health: Vec<HealthCheck>,
@@ -51,6 +57,7 @@ impl fmt::Debug for Setup {
             .field("extension", &self.current)
             .field("registry", &self.registry)
             .field("hooks", &self.hooks.len())
+            .field("middleware", &self.middleware.len())
             .field(
                 "mounts",
                 &self.mounts.iter().map(|m| &m.prefix).collect::<Vec<_>>(),
@@ -70,6 +77,7 @@ impl Setup {
             settings,
             registry: Registry::default(),
             hooks: Vec::new(),
+            middleware: Vec::new(),
             mounts: Vec::new(),
             app_data: BTreeMap::new(),
             health: Vec::new(),
@@ -131,9 +139,86 @@ impl Setup {
         }
     }
 
+    /// The value of type `T` that an earlier extension registered, or the
+    /// standard start-up error naming what is missing: "`ext-user` needs
+    /// ext-orm registered before it".
+    ///
+    /// ```
+    /// # use ext_core::{Config, Extension, ExtensionError, Setup, AppBuilder};
+    /// struct Pool;
+    /// struct NeedsPool;
+    /// impl Extension for NeedsPool {
+    ///     fn name(&self) -> &str { "needs-pool" }
+    ///     async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
+    ///         let _pool = app.require::<Pool>("the pool extension")?;
+    ///         Ok(())
+    ///     }
+    /// }
+    /// # actix_rt::System::new().block_on(async {
+    /// let error = AppBuilder::new(Config::empty()).register(NeedsPool).init().await.unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "extension `needs-pool` failed to start: `needs-pool` needs the pool extension registered before it"
+    /// );
+    /// # });
+    /// ```
+    pub fn require<T: Send + Sync + 'static>(&self, what: &str) -> Result<Arc<T>, ExtensionError> {
+        self.registry.get::<T>().ok_or_else(|| self.missing(what))
+    }
+
+    /// The standard error for a missing dependency, for extensions that
+    /// accept one of several ("ext-orm or ext-mongo").
+    pub fn missing(&self, what: &str) -> ExtensionError {
+        ExtensionError::message(format!("`{}` needs {what} registered before it", self.current))
+    }
+
     /// Adds a hook that sees every request of the app.
     pub fn request_hook(&mut self, hook: impl RequestHook) {
         self.hooks.push(Arc::new(hook));
+    }
+
+    /// Wraps an actix-web middleware around the app's routes: the async
+    /// around-hook, for work that must wait for I/O before and after every
+    /// handler (loading and saving a session).
+    ///
+    /// `make` is called once per worker (actix middleware is usually not
+    /// `Send`). Contributed middleware runs after the before-hooks and the
+    /// health path, the first registered outermost; its error responses
+    /// become problem documents and the after-hooks see its responses.
+    ///
+    /// ```
+    /// use actix_web::middleware::{from_fn, Next};
+    /// use actix_web::body::BoxBody;
+    /// use actix_web::dev::{ServiceRequest, ServiceResponse};
+    /// use actix_web::http::header::{HeaderName, HeaderValue};
+    /// use ext_core::{Extension, ExtensionError, Setup};
+    ///
+    /// async fn stamp(req: ServiceRequest, next: Next<BoxBody>) -> Result<ServiceResponse, actix_web::Error> {
+    ///     // await a store here, before the handler ...
+    ///     let mut res = next.call(req).await?;
+    ///     // ... and after it
+    ///     res.headers_mut().insert(HeaderName::from_static("x-stamp"), HeaderValue::from_static("1"));
+    ///     Ok(res)
+    /// }
+    ///
+    /// struct Stamp;
+    /// impl Extension for Stamp {
+    ///     fn name(&self) -> &str { "stamp" }
+    ///     async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
+    ///         app.middleware(|| from_fn(stamp));
+    ///         Ok(())
+    ///     }
+    /// }
+    /// ```
+    pub fn middleware<F, T, B>(&mut self, make: F)
+    where
+        F: Fn() -> T + Send + Sync + 'static,
+        T: Transform<NextService, ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+        T::Transform: 'static,
+        T::InitError: fmt::Debug,
+        B: MessageBody + 'static,
+    {
+        self.middleware.push(erase(make));
     }
 
     /// Adds routes under a prefix, like a Flask blueprint.
