@@ -148,7 +148,7 @@ impl AppBuilder {
     pub async fn init(self) -> Result<ExtApp, InitError> {
         let settings: AppSettings = self
             .config
-            .section(&Section::new("app"))
+            .section(&app_section())
             .map_err(|error| InitError::new("app", error.into()))?;
         for (index, pending) in self.pending.iter().enumerate() {
             if self.pending[..index].iter().any(|p| p.name == pending.name) {
@@ -175,6 +175,13 @@ impl AppBuilder {
         }
         Ok(ExtApp::from_setup(setup))
     }
+}
+
+/// The `[app]` section, with Flask's names for the secret.
+fn app_section() -> Section {
+    Section::new("app")
+        .env_alias("SECRET_KEY", "secret_key")
+        .env_alias("SECRET_KEY_FALLBACKS", "secret_key_fallbacks")
 }
 
 /// The app after every extension's `init_app` has run.

@@ -80,6 +80,7 @@ mod hooks;
 mod middleware;
 pub mod problem;
 mod registry;
+mod secret;
 mod setup;
 
 pub use self::app::{AppBuilder, AppFactory, ExtApp};
@@ -91,4 +92,5 @@ pub use self::hooks::RequestHook;
 pub use self::middleware::NextService;
 pub use self::problem::Problem;
 pub use self::registry::{Registry, RegistryExt};
+pub use self::secret::{PurposeKey, SecretKeyError, SecretKeys, MIN_SECRET_LEN};
 pub use self::setup::Setup;

@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use crate::config::{AppSettings, Config, Section};
 use crate::health::{HealthCheck, HealthStatus};
 use crate::middleware::{erase, MakeMiddleware, NextService};
-use crate::{ExtensionError, Registry, RequestHook};
+use crate::{ExtensionError, Registry, RequestHook, SecretKeys};
 
 /// Adds routes to a worker's app.
 pub(crate) type RoutesFn = Arc<dyn Fn(&mut ServiceConfig) + Send + Sync>;
@@ -137,6 +137,13 @@ impl Setup {
             });
             self.app_data.insert(TypeId::of::<T>(), install);
         }
+    }
+
+    /// The app's validated secret keys, for an extension that signs
+    /// something. Fails start-up, naming `app.secret_key`, when the secret is
+    /// missing, shorter than 32 bytes or a known placeholder.
+    pub fn secret_keys(&self) -> Result<SecretKeys, ExtensionError> {
+        SecretKeys::from_settings(&self.settings)
     }
 
     /// The value of type `T` that an earlier extension registered, or the

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
+use secrecy::SecretString;
+use serde::Deserialize;
 
 /// Settings of the app itself, in the `[app]` table or `APP_*` variables.
 ///
@@ -14,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// json_limit = 2_097_152
 /// url_prefixes = { user = "/auth" }
 /// ```
-#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(default)]
 pub struct AppSettings {
     /// The path of the configuration file, from `APP_CONFIG`; read before any
@@ -28,6 +29,14 @@ pub struct AppSettings {
     pub json_limit: usize,
     /// The largest body, in bytes, that `Bytes`, `String` and forms accept.
     pub payload_limit: usize,
+    /// The app's secret (`SECRET_KEY`, as in Flask): the root of every key
+    /// that signs something (sessions, CSRF tokens, emailed tokens). Needed
+    /// only when such a feature is used; at least 32 bytes, never a
+    /// placeholder. Redacted in `Debug`.
+    pub secret_key: Option<SecretString>,
+    /// Earlier secrets still accepted when verifying, newest first, while
+    /// rotating (`SECRET_KEY_FALLBACKS`, as in Flask 3.1).
+    pub secret_key_fallbacks: Vec<SecretString>,
     /// Route prefixes by extension name, overriding each extension's default
     /// (like a blueprint's `url_prefix`).
     pub url_prefixes: BTreeMap<String, String>,
@@ -41,6 +50,8 @@ impl Default for AppSettings {
             health_timeout_ms: 2_000,
             json_limit: 2 * 1024 * 1024,
             payload_limit: 2 * 1024 * 1024,
+            secret_key: None,
+            secret_key_fallbacks: Vec::new(),
             url_prefixes: BTreeMap::new(),
         }
     }
