@@ -22,7 +22,11 @@
 //!
 //! # Crate Features
 //!
-//! None: everything here is needed by every extension.
+//! - `sessions`: Flask's [`session`] (a signed cookie, or a server-side
+//!   store), flash messages and CSRF protection. Needs `[app] secret_key`.
+//! - `redis-sessions`: a Redis session store (`[session] type = "redis"`).
+//!
+//! Everything else is needed by every extension and always built.
 //!
 //! # Example
 //!
@@ -81,6 +85,8 @@ mod middleware;
 pub mod problem;
 mod registry;
 mod secret;
+#[cfg(feature = "sessions")]
+pub mod session;
 mod setup;
 
 pub use self::app::{AppBuilder, AppFactory, ExtApp};
