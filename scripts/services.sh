@@ -3,7 +3,7 @@
 # answers, and writes the URLs the tests read to .services/env.
 #
 #   scripts/services.sh          # start what is missing, print what it did
-#   source .services/env         # then: DATABASE_URL, MYSQL_URL, MONGO_URI, SMTP_URL, SMTP_MAILDIR,
+#   source .services/env         # then: DATABASE_URL, MYSQL_URL, REDIS_URL, MONGO_URI, SMTP_URL, SMTP_MAILDIR,
 #                                # SERVICES_VENV (PyMongo and secantusd-py, for oracles and outage tests),
 #                                # CHROMIUM, CHROMEDRIVER
 #
@@ -13,6 +13,8 @@
 # Services:
 #   PostgreSQL  127.0.0.1:5432, database `test` (started with pg_ctlcluster if down)
 #   MariaDB     127.0.0.1:3306, database `test` (started with mariadbd if down)
+#   Redis       127.0.0.1:6379 (Debian's redis-server, started if down, keeping
+#               nothing on disk), for server-side sessions
 #   MongoDB     127.0.0.1:27017, the MongoDB-wire server `secantusd-py` from the
 #               PyPI package SecantusDB, in a private virtualenv, in memory
 #   SMTP        127.0.0.1:8025, aiosmtpd writing every message to a Maildir that
@@ -95,6 +97,27 @@ if [[ $MYSQL_URL == mysql://root@127.0.0.1:3306/* ]]; then
   done
 fi
 
+# --- Redis --------------------------------------------------------------------
+REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/}
+if [[ $REDIS_URL == redis://127.0.0.1:6379/* ]]; then
+  if port_open 127.0.0.1 6379; then
+    say "redis: already running on 127.0.0.1:6379"
+  else
+    if ! command -v redis-server >/dev/null && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+      say "redis: installing redis-server from Debian"
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } \
+        >"$logs/apt-redis.log" 2>&1 || fail "apt-get install redis-server failed, see $logs/apt-redis.log"
+    fi
+    say "redis: starting"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
+      --dir "$state" --logfile "$logs/redis.log" >/dev/null || fail "redis could not be started"
+    wait_port 127.0.0.1 6379 30 redis
+  fi
+fi
+host_port=${REDIS_URL#redis://}
+host_port=${host_port%%/*}
+port_open "${host_port%:*}" "${host_port##*:}" || fail "redis does not answer at $REDIS_URL"
+
 # --- MongoDB wire protocol --------------------------------------------------
 MONGO_URI=${MONGO_URI:-mongodb://127.0.0.1:27017/test}
 if [[ $MONGO_URI == mongodb://127.0.0.1:27017/* ]]; then
@@ -154,6 +177,7 @@ fi
 cat >"$state/env" <<EOF
 export DATABASE_URL='$DATABASE_URL'
 export MYSQL_URL='$MYSQL_URL'
+export REDIS_URL='$REDIS_URL'
 export MONGO_URI='$MONGO_URI'
 export SMTP_URL='$SMTP_URL'
 export SMTP_MAILDIR='$SMTP_MAILDIR'

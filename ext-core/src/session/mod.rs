@@ -51,6 +51,8 @@
 
 mod config;
 mod cookie;
+mod csrf;
+mod flash;
 mod middleware;
 mod state;
 mod store;
@@ -63,6 +65,8 @@ use actix_web::middleware::from_fn;
 pub use self::config::{SameSiteSetting, SessionSettings, StoreKind};
 use self::cookie::CookieCodec;
 pub use self::cookie::SessionData;
+pub use self::csrf::{csrf_token, Csrf, CsrfSettings};
+pub use self::flash::{flash, get_flashed_messages, FlashMessage};
 use self::middleware::{load_and_save, SessionLayer};
 pub use self::state::{Session, SessionError, SessionExt};
 use self::store::DynStore;

@@ -65,6 +65,9 @@ pub(crate) struct State {
     /// Whether the handler read or wrote it (then the response varies by
     /// cookie).
     pub(crate) accessed: bool,
+    /// The flashed messages this request took out of the session, so that
+    /// every reader in the request sees them.
+    pub(crate) flashed: Option<Vec<super::flash::FlashMessage>>,
 }
 
 /// Why a session value could not be read or written.
@@ -111,6 +114,7 @@ impl Session {
             data,
             status: Status::Unchanged,
             accessed: false,
+            flashed: None,
         })))
     }
 
@@ -229,7 +233,21 @@ impl Session {
             data: std::mem::take(&mut state.data),
             status: state.status,
             accessed: state.accessed,
+            flashed: None,
         }
+    }
+
+    /// The request's flashed messages: taken with `take` on first use.
+    pub(crate) fn take_flashes(
+        &self,
+        take: impl FnOnce() -> Result<Vec<super::flash::FlashMessage>, SessionError>,
+    ) -> Result<Vec<super::flash::FlashMessage>, SessionError> {
+        if let Some(flashed) = &self.0.borrow().flashed {
+            return Ok(flashed.clone());
+        }
+        let taken = take()?;
+        self.0.borrow_mut().flashed = Some(taken.clone());
+        Ok(taken)
     }
 }
 
