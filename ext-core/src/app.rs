@@ -170,6 +170,8 @@ impl AppBuilder {
                 .map_err(|error| InitError::new(pending.name.clone(), error))?;
             tracing::info!(extension = %pending.name, "extension initialised");
         }
+        #[cfg(feature = "templates")]
+        setup.bundle_templates(&[crate::templates::ERROR_PAGE]);
         for section in self.config.unused_file_sections() {
             tracing::warn!(%section, "config section is not read by any registered extension");
         }
@@ -182,6 +184,7 @@ fn app_section() -> Section {
     Section::new("app")
         .env_alias("SECRET_KEY", "secret_key")
         .env_alias("SECRET_KEY_FALLBACKS", "secret_key_fallbacks")
+        .env_alias("TEMPLATES_AUTO_RELOAD", "templates_auto_reload")
 }
 
 /// The app after every extension's `init_app` has run.
@@ -201,6 +204,10 @@ struct ExtAppInner {
     mounts: Vec<Mount>,
     app_data: Vec<RoutesFn>,
     health: web::Data<HealthChecks>,
+    #[cfg(feature = "templates")]
+    templates: web::Data<crate::templates::Templates>,
+    #[cfg(feature = "static-files")]
+    static_assets: Option<web::Data<crate::static_files::StaticAssets>>,
     shutdown: Mutex<Vec<(String, ShutdownTask)>>,
 }
 
@@ -224,8 +231,30 @@ impl ExtApp {
             checks: setup.health,
             timeout: Duration::from_millis(setup.settings.health_timeout_ms),
         };
+        #[cfg(feature = "templates")]
+        let templates = web::Data::new(crate::templates::Templates::new(
+            Some(setup.settings.template_folder.clone()),
+            setup.bundles,
+            setup.settings.debug,
+            setup
+                .settings
+                .templates_auto_reload
+                .unwrap_or(setup.settings.debug),
+            setup.config.public_values(),
+        ));
+        #[cfg(feature = "static-files")]
+        let static_assets = setup.settings.static_folder.is_dir().then(|| {
+            web::Data::new(crate::static_files::StaticAssets::new(
+                setup.settings.static_url_path.clone(),
+                setup.settings.static_folder.clone(),
+            ))
+        });
         Self {
             inner: Arc::new(ExtAppInner {
+                #[cfg(feature = "templates")]
+                templates,
+                #[cfg(feature = "static-files")]
+                static_assets,
                 config: setup.config,
                 settings: setup.settings,
                 registry: web::Data::new(setup.registry),
@@ -263,12 +292,24 @@ impl ExtApp {
     pub fn app(&self) -> App<impl AppFactory> {
         let inner = &self.inner;
         let settings = &inner.settings;
-        let mut app = App::new()
+        let app = App::new()
             .app_data(inner.registry.clone())
             .app_data(JsonConfig::default().limit(settings.json_limit))
             .app_data(PayloadConfig::new(settings.payload_limit))
             .app_data(FormConfig::default().limit(settings.payload_limit))
             .app_data(PathConfig::default().error_handler(crate::problem::invalid_path));
+        #[cfg(feature = "templates")]
+        let app = app.app_data(inner.templates.clone());
+        #[cfg(feature = "static-files")]
+        let app = match &inner.static_assets {
+            Some(assets) => app.app_data(assets.clone()).service(
+                actix_files::Files::new(&assets.url_path, &assets.folder)
+                    .use_etag(true)
+                    .use_last_modified(true),
+            ),
+            None => app,
+        };
+        let mut app = app;
         for install in &inner.app_data {
             app = app.configure(|cfg| install(cfg));
         }
@@ -288,7 +329,20 @@ impl ExtApp {
                     checks: inner.health.clone(),
                 },
                 Arc::clone(&inner.middleware),
+                self.error_pages(),
             ))
+    }
+
+    #[cfg(feature = "templates")]
+    fn error_pages(&self) -> Option<crate::templates::ErrorPages> {
+        Some(crate::templates::ErrorPages::new(
+            self.inner.templates.clone().into_inner(),
+        ))
+    }
+
+    #[cfg(not(feature = "templates"))]
+    fn error_pages(&self) -> Option<crate::hooks::NoErrorPages> {
+        None
     }
 
     /// Runs every extension's shutdown work, once, in reverse registration

@@ -140,6 +140,26 @@ pub(crate) struct HookDispatcher {
     hooks: Hooks,
     health: HealthRoute,
     middleware: Arc<[MakeMiddleware]>,
+    pages: Option<Pages>,
+}
+
+/// HTML error pages, when ext-core is built with templates.
+#[cfg(feature = "templates")]
+pub(crate) type Pages = crate::templates::ErrorPages;
+/// HTML error pages, when ext-core is built with templates.
+#[cfg(not(feature = "templates"))]
+pub(crate) type Pages = NoErrorPages;
+
+/// Without the `templates` feature there are no HTML error pages.
+#[cfg(not(feature = "templates"))]
+#[derive(Clone, Debug)]
+pub(crate) enum NoErrorPages {}
+
+#[cfg(not(feature = "templates"))]
+impl NoErrorPages {
+    fn apply(&self, _: ServiceResponse) -> ServiceResponse {
+        match *self {}
+    }
 }
 
 /// The health endpoint, answered by the dispatcher itself.
@@ -154,11 +174,17 @@ pub(crate) struct HealthRoute {
 }
 
 impl HookDispatcher {
-    pub(crate) fn new(hooks: Hooks, health: HealthRoute, middleware: Arc<[MakeMiddleware]>) -> Self {
+    pub(crate) fn new(
+        hooks: Hooks,
+        health: HealthRoute,
+        middleware: Arc<[MakeMiddleware]>,
+        pages: Option<Pages>,
+    ) -> Self {
         Self {
             hooks,
             health,
             middleware,
+            pages,
         }
     }
 }
@@ -179,7 +205,10 @@ where
         let service = Rc::new(service);
         // A per-worker copy: cloning an `Rc` per request touches no cache
         // line shared with other workers, as an `Arc` would.
-        let hooks: WorkerHooks = self.hooks.iter().cloned().collect();
+        let hooks: WorkerHooks = Rc::new(Worker {
+            hooks: self.hooks.iter().cloned().collect(),
+            pages: self.pages.clone(),
+        });
         let health = self.health.clone();
         let middleware = Arc::clone(&self.middleware);
         Box::pin(async move {
@@ -208,7 +237,21 @@ pub(crate) struct HookDispatcherService<S> {
     health: HealthRoute,
 }
 
-type WorkerHooks = Rc<[Arc<dyn RequestHook>]>;
+type WorkerHooks = Rc<Worker>;
+
+/// What a worker's dispatcher needs after the routes.
+pub(crate) struct Worker {
+    hooks: Box<[Arc<dyn RequestHook>]>,
+    pages: Option<Pages>,
+}
+
+impl std::ops::Deref for Worker {
+    type Target = [Arc<dyn RequestHook>];
+
+    fn deref(&self) -> &Self::Target {
+        &self.hooks
+    }
+}
 
 impl<S> Service<ServiceRequest> for HookDispatcherService<S>
 where
@@ -230,7 +273,7 @@ where
             if let Some(answer) = hook.before_request(&req) {
                 let mut res = req.into_response(answer);
                 if is_error(res.status()) {
-                    res = problem_for_error_response(res);
+                    res = self.hooks.present_error(problem_for_error_response(res));
                 }
                 run_after_hooks(&self.hooks, &mut res);
                 return DispatchFuture {
@@ -357,12 +400,24 @@ fn polled_after_completion() -> Error {
 /// then becomes a problem document; then the after-hooks run. Successful
 /// responses (the common case) skip the error steps without being moved
 /// through them.
-fn finish(hooks: &[Arc<dyn RequestHook>], mut res: ServiceResponse) -> ServiceResponse {
+fn finish(worker: &Worker, mut res: ServiceResponse) -> ServiceResponse {
+    let hooks = &worker.hooks;
     if is_error(res.status()) {
-        res = problem_for_error_response(replace_error(hooks, res));
+        res = worker.present_error(problem_for_error_response(replace_error(hooks, res)));
     }
     run_after_hooks(hooks, &mut res);
     res
+}
+
+impl Worker {
+    /// The one decision point for an error's form: a problem document, or
+    /// an HTML page for a browser.
+    fn present_error(&self, res: ServiceResponse) -> ServiceResponse {
+        match &self.pages {
+            Some(pages) => pages.apply(res),
+            None => res,
+        }
+    }
 }
 
 fn is_error(status: actix_web::http::StatusCode) -> bool {

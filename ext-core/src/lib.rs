@@ -25,6 +25,11 @@
 //! - `sessions`: Flask's [`session`] (a signed cookie, or a server-side
 //!   store), flash messages and CSRF protection. Needs `[app] secret_key`.
 //! - `redis-sessions`: a Redis session store (`[session] type = "redis"`).
+//! - `templates`: Jinja2 templates ([`templates`]: `render_template`,
+//!   `url_for`, app and bundled templates) and HTML error pages for
+//!   browsers.
+//! - `static-files`: the app's `static/` folder at `/static` (actix-files),
+//!   with content-hashed `url_for('static', ...)`.
 //!
 //! Everything else is needed by every extension and always built.
 //!
@@ -88,6 +93,10 @@ mod secret;
 #[cfg(feature = "sessions")]
 pub mod session;
 mod setup;
+#[cfg(feature = "static-files")]
+mod static_files;
+#[cfg(feature = "templates")]
+pub mod templates;
 
 pub use self::app::{AppBuilder, AppFactory, ExtApp};
 pub use self::config::{Config, ConfigError, Section};

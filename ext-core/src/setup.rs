@@ -45,6 +45,8 @@ pub struct Setup {
     pub(crate) app_data: BTreeMap<TypeId, RoutesFn>,
     pub(crate) health: Vec<HealthCheck>,
     pub(crate) shutdown: Vec<(String, ShutdownTask)>,
+    #[cfg(feature = "templates")]
+    pub(crate) bundles: crate::templates::Bundles,
     /// The extension whose `init_app` is running.
     pub(crate) current: String,
     /// The prefix the user chose for it in code, if any.
@@ -82,6 +84,8 @@ impl Setup {
             app_data: BTreeMap::new(),
             health: Vec::new(),
             shutdown: Vec::new(),
+            #[cfg(feature = "templates")]
+            bundles: Default::default(),
             current: String::new(),
             prefix_override: None,
         }
@@ -254,6 +258,22 @@ impl Setup {
             .or_else(|| self.settings.url_prefixes.get(&self.current).map(String::as_str))
             .unwrap_or(default_prefix);
         normalise_prefix(prefix)
+    }
+
+    /// Bundles templates with the extension (`include_str!` them, so
+    /// nothing is copied at deploy time). A file of the same name in the
+    /// app's templates folder overrides one, as Flask's app folder beats a
+    /// blueprint's; name them under a folder of the extension's
+    /// (`user/sign_in.html`). A name bundled twice keeps the first.
+    #[cfg(feature = "templates")]
+    pub fn bundle_templates(&mut self, templates: &[(&str, &'static str)]) {
+        for (name, source) in templates {
+            if self.bundles.contains_key(*name) {
+                tracing::warn!(template = name, extension = %self.current, "template bundled twice; the first is kept");
+                continue;
+            }
+            self.bundles.insert((*name).to_owned(), *source);
+        }
     }
 
     /// Adds a health check, reported at `/health` under this extension's name.

@@ -185,6 +185,44 @@ impl Config {
         layers
     }
 
+    /// The file's values without anything that may be a secret (keys
+    /// naming a secret, password, key, token, credential, URI, URL or DSN):
+    /// what templates see as `config`. Values from the environment are not
+    /// included.
+    #[cfg(feature = "templates")]
+    pub(crate) fn public_values(&self) -> minijinja::Value {
+        fn scrub(dict: &Dict) -> Dict {
+            const SECRET_WORDS: &[&str] = &[
+                "secret",
+                "password",
+                "passwd",
+                "key",
+                "token",
+                "credential",
+                "uri",
+                "url",
+                "dsn",
+            ];
+            dict.iter()
+                .filter(|(name, _)| {
+                    let name = name.to_ascii_lowercase();
+                    !SECRET_WORDS.iter().any(|word| name.contains(word))
+                })
+                .map(|(name, value)| {
+                    let value = match value {
+                        Value::Dict(tag, inner) => Value::Dict(*tag, scrub(inner)),
+                        other => other.clone(),
+                    };
+                    (name.clone(), value)
+                })
+                .collect()
+        }
+        match &self.inner.file {
+            Some(file) => minijinja::Value::from(minijinja::value::Serde(scrub(&file.root))),
+            None => minijinja::Value::from(minijinja::value::Serde(Dict::new())),
+        }
+    }
+
     /// Top-level tables of the file that no extracted section used.
     ///
     /// The app builder logs these after start-up, as a typo such as `[cros]`

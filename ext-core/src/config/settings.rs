@@ -37,6 +37,21 @@ pub struct AppSettings {
     /// Earlier secrets still accepted when verifying, newest first, while
     /// rotating (`SECRET_KEY_FALLBACKS`, as in Flask 3.1).
     pub secret_key_fallbacks: Vec<SecretString>,
+    /// Development mode (`APP_DEBUG`, Flask's `DEBUG`): templates reload
+    /// when they change and undefined template variables are errors. Never
+    /// on in production.
+    pub debug: bool,
+    /// The app's templates, which override extensions' bundled ones
+    /// (Flask's `template_folder`); relative to the working directory.
+    pub template_folder: PathBuf,
+    /// Re-read changed template files (`TEMPLATES_AUTO_RELOAD`); default:
+    /// the value of `debug`.
+    pub templates_auto_reload: Option<bool>,
+    /// The URL path of static files (Flask's `static_url_path`).
+    pub static_url_path: String,
+    /// The folder static files are served from (Flask's `static_folder`);
+    /// nothing is served when it does not exist.
+    pub static_folder: PathBuf,
     /// Route prefixes by extension name, overriding each extension's default
     /// (like a blueprint's `url_prefix`).
     pub url_prefixes: BTreeMap<String, String>,
@@ -50,6 +65,11 @@ impl Default for AppSettings {
             health_timeout_ms: 2_000,
             json_limit: 2 * 1024 * 1024,
             payload_limit: 2 * 1024 * 1024,
+            debug: false,
+            template_folder: PathBuf::from("templates"),
+            templates_auto_reload: None,
+            static_url_path: "/static".to_owned(),
+            static_folder: PathBuf::from("static"),
             secret_key: None,
             secret_key_fallbacks: Vec::new(),
             url_prefixes: BTreeMap::new(),
