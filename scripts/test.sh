@@ -12,6 +12,10 @@ scripts/services.sh
 # shellcheck source=/dev/null
 source .services/env
 
+# A release build never shows the development error page, even with
+# [app] debug = true (it needs an optimised build, so it is not a unit test).
+cargo run --release -q -p ext-core --example dev_page_probe
+
 # Doc tests first: the run's closing line is then the full suite's summary.
 cargo test --workspace --doc
 if cargo nextest --version >/dev/null 2>&1; then

@@ -172,6 +172,17 @@ impl AppBuilder {
         }
         #[cfg(feature = "templates")]
         setup.bundle_templates(&[crate::templates::ERROR_PAGE]);
+        if setup.settings.debug {
+            if crate::dev_page::AVAILABLE {
+                tracing::warn!(
+                    "[app] debug is on: development error pages and template reloading; never in production"
+                );
+            } else {
+                tracing::warn!(
+                    "[app] debug is on in a release build: no development error page is compiled in"
+                );
+            }
+        }
         for section in self.config.unused_file_sections() {
             tracing::warn!(%section, "config section is not read by any registered extension");
         }
@@ -330,6 +341,7 @@ impl ExtApp {
                 },
                 Arc::clone(&inner.middleware),
                 self.error_pages(),
+                settings.debug,
             ))
     }
 

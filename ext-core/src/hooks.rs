@@ -141,6 +141,7 @@ pub(crate) struct HookDispatcher {
     health: HealthRoute,
     middleware: Arc<[MakeMiddleware]>,
     pages: Option<Pages>,
+    dev_page: bool,
 }
 
 /// HTML error pages, when ext-core is built with templates.
@@ -179,12 +180,14 @@ impl HookDispatcher {
         health: HealthRoute,
         middleware: Arc<[MakeMiddleware]>,
         pages: Option<Pages>,
+        dev_page: bool,
     ) -> Self {
         Self {
             hooks,
             health,
             middleware,
             pages,
+            dev_page: dev_page && crate::dev_page::AVAILABLE,
         }
     }
 }
@@ -208,6 +211,7 @@ where
         let hooks: WorkerHooks = Rc::new(Worker {
             hooks: self.hooks.iter().cloned().collect(),
             pages: self.pages.clone(),
+            dev_page: self.dev_page,
         });
         let health = self.health.clone();
         let middleware = Arc::clone(&self.middleware);
@@ -243,6 +247,8 @@ type WorkerHooks = Rc<Worker>;
 pub(crate) struct Worker {
     hooks: Box<[Arc<dyn RequestHook>]>,
     pages: Option<Pages>,
+    /// Whether 5xx answers to browsers get the development error page.
+    dev_page: bool,
 }
 
 impl std::ops::Deref for Worker {
@@ -413,6 +419,9 @@ impl Worker {
     /// The one decision point for an error's form: a problem document, or
     /// an HTML page for a browser.
     fn present_error(&self, res: ServiceResponse) -> ServiceResponse {
+        if self.dev_page && res.status().is_server_error() {
+            return crate::dev_page::apply(res);
+        }
         match &self.pages {
             Some(pages) => pages.apply(res),
             None => res,

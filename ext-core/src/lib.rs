@@ -82,11 +82,13 @@
 
 mod app;
 pub mod config;
+mod dev_page;
 mod error;
 mod extension;
 mod health;
 mod hooks;
 mod middleware;
+mod negotiate;
 pub mod problem;
 mod registry;
 mod secret;

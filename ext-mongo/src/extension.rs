@@ -208,6 +208,14 @@ impl Extension for Mongo {
         });
         let closing = client.clone();
         app.on_shutdown(move || async move { closing.shutdown().await });
+        #[cfg(feature = "sessions")]
+        if let Some(db) = &db {
+            // `[session] type = "mongodb"` picks it; nothing is created
+            // unless sessions use it.
+            app.provide(ext_core::session::OfferedStore::new(
+                crate::MongoSessionStore::new(db, "sessions"),
+            ));
+        }
         app.provide(MongoState::configured(key, client, db));
         Ok(())
     }

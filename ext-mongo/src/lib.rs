@@ -60,6 +60,8 @@ mod extension;
 mod extract;
 mod gridfs;
 pub mod json;
+#[cfg(feature = "sessions")]
+mod session_store;
 mod settings;
 mod state;
 
@@ -70,6 +72,8 @@ pub use self::extension::Mongo;
 pub use self::extract::{MongoClient, MongoDb, Oid};
 pub use self::gridfs::{save_file, save_payload, send_file, SaveFile, SendFile};
 pub use self::json::BsonJson;
+#[cfg(feature = "sessions")]
+pub use self::session_store::MongoSessionStore;
 pub use self::settings::{MongoSettings, DEFAULT_SERVER_SELECTION_TIMEOUT_MS, NO_URI};
 pub use self::state::MongoState;
 

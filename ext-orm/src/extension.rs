@@ -201,6 +201,15 @@ impl Extension for Orm {
                 }
             });
         }
+        #[cfg(feature = "sessions")]
+        if let Ok(conn) = state.conn() {
+            // `[session] type = "sqlalchemy"` picks it; nothing is created
+            // unless sessions use it.
+            app.provide(ext_core::session::OfferedStore::new(crate::SqlSessionStore::new(
+                conn.clone(),
+                "sessions",
+            )));
+        }
         let state = app.provide(state);
         app.on_shutdown(move || async move {
             for bind in state.binds() {

@@ -89,6 +89,8 @@ mod query;
 mod record;
 pub mod schema;
 mod session;
+#[cfg(feature = "sessions")]
+mod session_store;
 mod settings;
 mod state;
 
@@ -98,5 +100,7 @@ pub use self::pagination::{IterPages, PageArgs, Pagination, SelectPaginate};
 pub use self::query::{get_or_404, SelectOr404};
 pub use self::record::QueryRecord;
 pub use self::session::{recorded_queries, BindName, DbSession, DefaultBind, Session};
+#[cfg(feature = "sessions")]
+pub use self::session_store::SqlSessionStore;
 pub use self::settings::{BindSetting, BindTable, EngineOptions, OrmSettings, ResolvedBind, NO_DATABASE};
 pub use self::state::{BindHandle, OrmState};

@@ -47,7 +47,8 @@ pub struct SessionSettings {
     /// `SESSION_REFRESH_EACH_REQUEST`: re-send a permanent session's
     /// cookie (and extend its life) on every request. Default true.
     pub refresh_each_request: bool,
-    /// `SESSION_TYPE`: where the data lives. Default `cookie`.
+    /// `SESSION_TYPE` (Flask-Session's names): `cookie` (default),
+    /// `redis`, `sqlalchemy`, `mongodb`.
     #[serde(rename = "type")]
     pub store: StoreKind,
     /// `SESSION_REDIS_URL`, for `type = "redis"`. A secret (it may hold a
@@ -104,6 +105,12 @@ pub enum StoreKind {
     Cookie,
     /// In Redis; the cookie holds only a signed random id.
     Redis,
+    /// In the app's SQL database: the store ext-orm offers (its `sessions`
+    /// feature), in the table `sessions`.
+    Sqlalchemy,
+    /// In MongoDB: the store ext-mongo offers (its `sessions` feature), in
+    /// the collection `sessions`.
+    Mongodb,
     /// In a store given in code with [`crate::session::Sessions::store`]
     /// (ext-orm's or ext-mongo's).
     Custom,

@@ -72,7 +72,7 @@ pub use self::state::{Session, SessionError, SessionExt};
 use self::store::DynStore;
 #[cfg(feature = "redis-sessions")]
 pub use self::store::RedisStore;
-pub use self::store::SessionStore;
+pub use self::store::{OfferedStore, SessionStore};
 use crate::config::Section;
 use crate::{Extension, ExtensionError, Setup};
 
@@ -140,6 +140,12 @@ impl Extension for Sessions {
             (Some(store), _) => Some(store),
             (None, StoreKind::Cookie) => None,
             (None, StoreKind::Redis) => Some(redis_store(app, &settings).await?),
+            (None, StoreKind::Sqlalchemy) => {
+                Some(offered(app, "sqlalchemy", "ext-orm with its `sessions` feature")?)
+            }
+            (None, StoreKind::Mongodb) => {
+                Some(offered(app, "mongo", "ext-mongo with its `sessions` feature")?)
+            }
             (None, StoreKind::Custom) => {
                 return Err(ExtensionError::invalid_setting(
                     "session.type",
@@ -147,6 +153,11 @@ impl Extension for Sessions {
                 ))
             }
         };
+        if let Some(store) = &store {
+            store.prepare().await.map_err(|error| {
+                ExtensionError::message(format!("the session store could not be prepared: {error}"))
+            })?;
+        }
         tracing::info!(
             cookie = settings.cookie_name(),
             store = ?settings.store,
@@ -164,6 +175,14 @@ impl Extension for Sessions {
         });
         Ok(())
     }
+}
+
+/// The store the extension `name` offered, or the standard error.
+fn offered(app: &Setup, name: &str, what: &str) -> Result<Arc<dyn DynStore>, ExtensionError> {
+    app.registry()
+        .get_named::<OfferedStore>(name)
+        .map(|offered| Arc::clone(&offered.store))
+        .ok_or_else(|| app.missing(what))
 }
 
 #[cfg(feature = "redis-sessions")]

@@ -56,6 +56,37 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Removes what is filed under `key` (nothing there is fine).
     fn delete(&self, key: &str) -> impl Future<Output = Result<(), BoxError>> + Send;
+
+    /// Run once when [`crate::session::Sessions`] starts on this store:
+    /// create a table or an index. Nothing by default.
+    fn prepare(&self) -> impl Future<Output = Result<(), BoxError>> + Send {
+        std::future::ready(Ok(()))
+    }
+}
+
+/// A session store that an extension offers, so that `[session] type =
+/// "sqlalchemy"` (or `"mongodb"`) picks it without code: ext-orm and
+/// ext-mongo provide one in their `init_app` when built with their
+/// `sessions` feature. Filed in the registry under the offering
+/// extension's name.
+#[derive(Clone)]
+pub struct OfferedStore {
+    pub(crate) store: std::sync::Arc<dyn DynStore>,
+}
+
+impl std::fmt::Debug for OfferedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OfferedStore").finish_non_exhaustive()
+    }
+}
+
+impl OfferedStore {
+    /// Offers `store` to [`crate::session::Sessions`].
+    pub fn new(store: impl SessionStore) -> Self {
+        Self {
+            store: std::sync::Arc::new(store),
+        }
+    }
 }
 
 type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send + 'a>>;
@@ -65,6 +96,7 @@ pub(crate) trait DynStore: Send + Sync + 'static {
     fn load<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<SessionData>>;
     fn save<'a>(&'a self, key: &'a str, data: &'a SessionData, ttl: Duration) -> StoreFuture<'a, ()>;
     fn delete<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
+    fn prepare(&self) -> StoreFuture<'_, ()>;
 }
 
 impl<S: SessionStore> DynStore for S {
@@ -78,6 +110,10 @@ impl<S: SessionStore> DynStore for S {
 
     fn delete<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
         Box::pin(SessionStore::delete(self, key))
+    }
+
+    fn prepare(&self) -> StoreFuture<'_, ()> {
+        Box::pin(SessionStore::prepare(self))
     }
 }
 

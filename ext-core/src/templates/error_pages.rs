@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
-use actix_web::http::header::{self, HeaderValue, ACCEPT};
-use actix_web::HttpRequest;
+use actix_web::http::header::{self, HeaderValue};
 
 use super::Templates;
+use crate::negotiate::prefers_html;
 use crate::problem::PROBLEM_JSON;
 
 /// The bundled fallback page.
@@ -77,27 +77,4 @@ impl ErrorPages {
             }
         })
     }
-}
-
-/// Whether the client ranks `text/html` (or XHTML) above JSON: browsers do,
-/// `fetch` (`*/*`) and API clients do not.
-pub(crate) fn prefers_html(req: &HttpRequest) -> bool {
-    let Some(accept) = req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let (mut html, mut json) = (0.0f32, 0.0f32);
-    for item in accept.split(',') {
-        let mut parts = item.split(';');
-        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let q = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
-        match media.as_str() {
-            "text/html" | "application/xhtml+xml" => html = html.max(q),
-            "application/json" | "application/problem+json" => json = json.max(q),
-            _ => {}
-        }
-    }
-    html > 0.0 && html > json
 }

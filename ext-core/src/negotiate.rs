@@ -1,0 +1,43 @@
+//! Content negotiation for error responses: whether a client wants HTML.
+
+use actix_web::http::header::ACCEPT;
+use actix_web::HttpRequest;
+
+/// Whether the client ranks `text/html` (or XHTML) above JSON: browsers do,
+/// `fetch` (`*/*`) and API clients do not.
+pub(crate) fn prefers_html(req: &HttpRequest) -> bool {
+    let Some(accept) = req.headers().get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let (mut html, mut json) = (0.0f32, 0.0f32);
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        match media.as_str() {
+            "text/html" | "application/xhtml+xml" => html = html.max(q),
+            "application/json" | "application/problem+json" => json = json.max(q),
+            _ => {}
+        }
+    }
+    html > 0.0 && html > json
+}
+
+/// Text made safe for HTML element content and quoted attributes.
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&#34;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
