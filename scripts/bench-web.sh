@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side load tests of ext-core's web layer (ext-core/examples/web_bench_server.rs):
 #   - GET /page rendered per request by render_template, against the same
-#     page pre-rendered once;
+#     page pre-rendered once: a small page, and a list of ten linked items;
 #   - GET /me reading a signed-cookie session, against the same route on an
 #     app without sessions (both sent the same Cookie header).
 #
@@ -12,11 +12,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
 cargo build --release -p ext-core --example web_bench_server 2>&1 | tail -n 1
 bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/web_bench_server"
 
-start_pair "$bin" prerendered 18090 template 18091
-cmp -s <(curl -s http://127.0.0.1:18090/page) <(curl -s http://127.0.0.1:18091/page) ||
-  { echo "the two pages differ" >&2; exit 1; }
-compare "GET /page" prerendered 18090 "$pid_a" template 18091 "$pid_b" /page
-together "GET /page" prerendered 18090 "$pid_a" template 18091 "$pid_b" /page
+port=18090
+for page in small list; do
+  suffix=$([[ $page == small ]] && echo -small || true)
+  start_pair "$bin" "prerendered$suffix" $port "template$suffix" $((port + 1))
+  cmp -s <(curl -s http://127.0.0.1:$port/page) <(curl -s http://127.0.0.1:$((port + 1))/page) ||
+    { echo "the two $page pages differ" >&2; exit 1; }
+  compare "GET /page ($page)" prerendered $port "$pid_a" template $((port + 1)) "$pid_b" /page
+  together "GET /page ($page)" prerendered $port "$pid_a" template $((port + 1)) "$pid_b" /page
+  port=$((port + 4))
+done
 
 start_pair "$bin" no-session 18092 session 18093
 cookie=$(curl -s -D - -o /dev/null http://127.0.0.1:18093/login | awk -F': ' 'tolower($1) == "set-cookie" {split($2, c, ";"); print c[1]}')

@@ -1,9 +1,13 @@
 //! The server that `scripts/bench-web.sh` loads: ext-core's web layer against
 //! the same app without it, side by side.
 //!
-//! - `prerendered`: `GET /page` answers a page rendered once at start-up;
+//! - `prerendered`: `GET /page` answers a page rendered once, at the first
+//!   request;
 //! - `template`: the same page rendered per request by `render_template`
-//!   (a loop of ten escaped items, `url_for`, the request);
+//!   (a loop of ten escaped items, each with a `url_for` link, and the
+//!   request's path);
+//! - `prerendered-small` / `template-small`: the same for a small page (a
+//!   title, one escaped variable, one `url_for`);
 //! - `no-session`: `GET /me` answers a constant, with no sessions registered;
 //! - `session`: the same route reading `user_id` from a signed-cookie session
 //!   (the cookie comes from `GET /login`).
@@ -26,7 +30,11 @@ const PAGE: &str = r#"<!doctype html>
 <p>{{ request.path }}</p>
 </body></html>"#;
 
-/// Bundles the page, as an extension ships its templates.
+const SMALL: &str = r#"<!doctype html>
+<html><head><title>{{ title }}</title></head>
+<body><h1>Hello, {{ name }}</h1><p><a href="{{ url_for('note', id=1) }}">your first note</a></p></body></html>"#;
+
+/// Bundles the pages, as an extension ships its templates.
 struct Pages;
 
 impl Extension for Pages {
@@ -35,9 +43,13 @@ impl Extension for Pages {
     }
 
     async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
-        app.bundle_templates(&[("page.html", PAGE)]);
+        app.bundle_templates(&[("page.html", PAGE), ("small.html", SMALL)]);
         Ok(())
     }
+}
+
+fn small_context() -> minijinja::Value {
+    context! { title => "Notes", name => "Ada <Lovelace>" }
 }
 
 fn page_context() -> minijinja::Value {
@@ -49,6 +61,27 @@ fn page_context() -> minijinja::Value {
 
 async fn templated(req: HttpRequest) -> Result<HttpResponse, TemplateError> {
     render_template(&req, "page.html", page_context())
+}
+
+async fn templated_small(req: HttpRequest) -> Result<HttpResponse, TemplateError> {
+    render_template(&req, "small.html", small_context())
+}
+
+/// The page `name` rendered once, then served as bytes.
+fn prerendered(name: &'static str, context: fn() -> minijinja::Value) -> actix_web::Route {
+    let cached = std::sync::Arc::new(std::sync::OnceLock::<web::Bytes>::new());
+    web::get().to(move |req: HttpRequest| {
+        let cached = std::sync::Arc::clone(&cached);
+        async move {
+            let body = cached.get_or_init(|| match req.app_data::<web::Data<Templates>>() {
+                Some(t) => t.render(&req, name, context()).unwrap_or_default().into(),
+                None => web::Bytes::new(),
+            });
+            HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(body.clone())
+        }
+    })
 }
 
 async fn me(session: Session) -> Result<HttpResponse, SessionError> {
@@ -75,30 +108,14 @@ fn config() -> std::io::Result<Config> {
 async fn serve(ext: ExtApp, address: &str, kind: &str) -> std::io::Result<()> {
     let factory = ext.clone();
     let kind = kind.to_owned();
-    // Rendered once, at the first request, so both kinds send the same bytes.
-    let prerendered = web::Data::new(std::sync::OnceLock::<web::Bytes>::new());
     let server = HttpServer::new(move || {
         let app = factory
             .app()
             .service(web::resource("/notes/{id}").name("note").to(HttpResponse::Ok));
         match kind.as_str() {
-            "prerendered" => app.app_data(prerendered.clone()).route(
-                "/page",
-                web::get().to(
-                    |req: HttpRequest, cached: web::Data<std::sync::OnceLock<web::Bytes>>| async move {
-                        let body = cached.get_or_init(|| match req.app_data::<web::Data<Templates>>() {
-                            Some(t) => t
-                                .render(&req, "page.html", page_context())
-                                .unwrap_or_default()
-                                .into(),
-                            None => web::Bytes::new(),
-                        });
-                        HttpResponse::Ok()
-                            .content_type("text/html; charset=utf-8")
-                            .body(body.clone())
-                    },
-                ),
-            ),
+            "prerendered" => app.route("/page", prerendered("page.html", page_context)),
+            "prerendered-small" => app.route("/page", prerendered("small.html", small_context)),
+            "template-small" => app.route("/page", web::get().to(templated_small)),
             "template" => app.route("/page", web::get().to(templated)),
             "session" => app
                 .route("/me", web::get().to(me))
@@ -122,11 +139,11 @@ async fn main() -> std::io::Result<()> {
     let address = args.next().unwrap_or_else(|| "127.0.0.1:18090".to_owned());
     let mut builder = AppBuilder::new(config()?).register(Pages);
     match kind.as_str() {
-        "prerendered" | "template" | "no-session" => {}
+        "prerendered" | "template" | "prerendered-small" | "template-small" | "no-session" => {}
         "session" => builder = builder.register(Sessions::new()),
         other => {
             return Err(std::io::Error::other(format!(
-                "unknown server kind {other}: use prerendered, template, no-session or session"
+                "unknown server kind {other}: use prerendered, template, prerendered-small, template-small, no-session or session"
             )))
         }
     }

@@ -26,7 +26,9 @@ pub(crate) fn prefers_html(req: &HttpRequest) -> bool {
     html > 0.0 && html > json
 }
 
-/// Text made safe for HTML element content and quoted attributes.
+/// Text made safe for HTML element content and quoted attributes (for the
+/// development error page, which exists only in debug builds).
+#[cfg(debug_assertions)]
 pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

@@ -216,7 +216,7 @@ async fn every_template_sees_request_config_and_url_for() {
         "templates/globals.html",
         "{{ request.path }}|{{ request.args.q }}|{{ request.endpoint }}|{{ config.example.title }}|\
          {{ config.app.secret_key }}|{{ config.example.api_token }}|\
-         {{ url_for('note', 5, part='body') }}|{{ url_for('note', id=6, part='x y', _anchor='top') }}|\
+         {{ url_for('note', 5, 'body') }}|{{ url_for('note', part='x y', id=6, _anchor='top') }}|\
          {{ url_for('note', 1, 2, _external=true) }}",
     );
     let toml = "[app]\nsecret_key = \"from the file, never shown 0123456789\"\n[example]\ntitle = \"Notes\"\napi_token = \"hidden\"\n";

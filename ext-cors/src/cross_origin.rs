@@ -1,11 +1,12 @@
 //! A per-route or per-scope policy that wins over the app-wide one, as
 //! Flask-Cors's `@cross_origin` decorator does.
 
-use std::cell::Cell;
 use std::cell::OnceCell;
 use std::future::{ready, Future, Ready};
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
@@ -13,28 +14,13 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, Error};
 
-use crate::headers::Target;
-use crate::hook::{
+use crate::answer::{
     automatic_options_response, decide_and_apply, rejected_preflight, routed_without_options, CorsEvaluated,
 };
+use crate::headers::Target;
 use crate::options::CorsOptions;
 use crate::policy::{Mode, Policy};
 use crate::CorsState;
-
-thread_local! {
-    /// Set when this thread builds a `CrossOrigin` into an app. An actix
-    /// worker builds its app's services on its own thread, before serving,
-    /// and serves them on that thread (services are not `Send`).
-    static IN_USE: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether an app built on this thread (a worker's, or a test's) uses a
-/// [`CrossOrigin`]. The app-wide policy answers preflights before routing
-/// (`preflight_before_routing`) only where none is: the override must see
-/// its preflights, and nothing tells which paths it wraps.
-pub(crate) fn any_in_use() -> bool {
-    IN_USE.with(Cell::get)
-}
 
 /// A policy for one resource or scope, over the app's `[cors]` settings.
 ///
@@ -45,6 +31,15 @@ pub(crate) fn any_in_use() -> bool {
 ///
 /// With `automatic_options` (the default) it answers `OPTIONS` itself with
 /// 200 and the CORS headers, without calling the handler.
+///
+/// Build it with [`CrossOrigin::in_app`] where you have the [`ExtApp`]: its
+/// options are then resolved against the app's when the worker starts, so a
+/// clash (say `*` origins where the app supports credentials) fails
+/// start-up, and the app learns that an override is in use. One built
+/// without the app resolves at its first request; in an app that answers
+/// preflights before routing (`preflight_before_routing`) such an override
+/// answers 500 and logs why, since preflights meant for it may already have
+/// been answered by the app-wide policy.
 ///
 /// ```
 /// use actix_web::{web, App, HttpResponse};
@@ -60,6 +55,8 @@ pub(crate) fn any_in_use() -> bool {
 #[derive(Clone, Debug, Default)]
 pub struct CrossOrigin {
     options: CorsOptions,
+    /// The app's `[cors]` state, when built with [`CrossOrigin::in_app`].
+    app: Option<Arc<CorsState>>,
 }
 
 crate::builder_methods!(CrossOrigin);
@@ -72,7 +69,40 @@ impl CrossOrigin {
 
     /// A policy from a whole set of options.
     pub fn from_options(options: CorsOptions) -> Self {
-        Self { options }
+        Self { options, app: None }
+    }
+
+    /// Binds the override to `app`: its options resolve over the app's
+    /// `[cors]` when the worker starts (a clash fails start-up), and the
+    /// app-wide policy stops answering preflights before routing, so this
+    /// override sees its own. An app without ext-cors leaves it unbound.
+    ///
+    /// ```
+    /// # actix_rt::System::new().block_on(async {
+    /// use actix_web::{web, HttpResponse};
+    /// use ext_core::{AppBuilder, Config};
+    /// use ext_cors::{Cors, CrossOrigin};
+    ///
+    /// let ext = AppBuilder::new(Config::empty()).register(Cors::new()).init().await.unwrap();
+    /// let app = ext.app().service(
+    ///     web::resource("/special")
+    ///         .wrap(CrossOrigin::new().origins(["https://partner.example"]).in_app(&ext))
+    ///         .route(web::get().to(HttpResponse::Ok)),
+    /// );
+    /// # let _ = app;
+    /// # });
+    /// ```
+    pub fn in_app(mut self, app: &ext_core::ExtApp) -> Self {
+        self.app = app.registry().get::<CorsState>();
+        if let Some(state) = &self.app {
+            let first = !state.overrides_in_use.swap(true, Ordering::Relaxed);
+            if first && state.answers_preflights_early {
+                tracing::warn!(
+                    "preflight_before_routing is off: a CrossOrigin override is in use, and its preflights must reach it"
+                );
+            }
+        }
+        self
     }
 
     /// Resolves the options over the app's settings, if ext-cors is registered.
@@ -111,21 +141,23 @@ where
     type Future = Ready<Result<Self::Transform, ()>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        // Fails the worker's start-up on options that are wrong in themselves;
-        // clashes with the app's settings surface on the first request.
-        if let Err(error) = self.resolve(None) {
-            tracing::error!(%error, "invalid CrossOrigin policy");
-            return ready(Err(()));
-        }
-        if !IN_USE.replace(true) && crate::hook::any_preflight_before_routing() {
-            tracing::warn!(
-                "preflight_before_routing is off: a CrossOrigin override is in use, and its preflights must reach it"
-            );
+        // Fails the worker's start-up on options that are wrong in
+        // themselves or, when bound to the app, clash with its settings.
+        let policy = match self.resolve(self.app.as_deref()) {
+            Ok(policy) => policy,
+            Err(error) => {
+                tracing::error!(%error, "invalid CrossOrigin policy");
+                return ready(Err(()));
+            }
+        };
+        let resolved = OnceCell::new();
+        if self.app.is_some() {
+            let _ = resolved.set(Some(Rc::new(policy)));
         }
         ready(Ok(CrossOriginService {
             service: Rc::new(service),
             options: self.clone(),
-            policy: Rc::new(OnceCell::new()),
+            policy: Rc::new(resolved),
         }))
     }
 }
@@ -135,7 +167,8 @@ where
 pub struct CrossOriginService<S> {
     service: Rc<S>,
     options: CrossOrigin,
-    /// Resolved on the first request, when the app's settings are at hand.
+    /// Resolved when the worker starts (bound to the app), or on the first
+    /// request, when the app's settings are at hand.
     policy: Rc<OnceCell<Option<Rc<Policy>>>>,
 }
 
@@ -155,6 +188,17 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let policy = self.policy.get_or_init(|| {
             let state = req.app_data::<web::Data<CorsState>>().map(|data| data.get_ref());
+            if let Some(state) = state {
+                state.overrides_in_use.store(true, Ordering::Relaxed);
+                if state.answers_preflights_early {
+                    // Its preflights may have been answered by the app-wide
+                    // policy before this first request: fail closed.
+                    tracing::error!(
+                        "a CrossOrigin built without CrossOrigin::in_app(&ext) serves an app that answers preflights before routing; build it with in_app"
+                    );
+                    return None;
+                }
+            }
             match self.options.resolve(state) {
                 Ok(policy) => Some(Rc::new(policy)),
                 Err(error) => {

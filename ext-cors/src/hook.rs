@@ -1,22 +1,22 @@
 //! The app-wide policy, run by ext-core's request hooks.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpRequest, HttpResponse};
-use ext_core::{Problem, RequestHook};
+use actix_web::http::header;
+use actix_web::http::Method;
+use actix_web::HttpResponse;
+use ext_core::RequestHook;
 
-use crate::headers::{apply, for_log, request_facts, Target};
-use crate::policy::{Decision, Mode, Policy, RequestFacts};
+use crate::answer::{
+    answer_with_headers, automatic_options_response, decide_and_apply, log_refusal, rejected_preflight,
+    routed_without_options, write_answer, CorsEvaluated,
+};
+use crate::headers::{request_facts, Target};
+use crate::policy::Mode;
 use crate::resources::ResourcePolicies;
-
-/// Marks a response whose CORS headers a per-route override already decided,
-/// so the app-wide policy leaves it alone (as `@cross_origin` beats `CORS(app)`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct CorsEvaluated;
+use crate::CorsState;
 
 pub(crate) struct CorsHook {
     pub(crate) policies: Arc<ResourcePolicies>,
@@ -24,24 +24,17 @@ pub(crate) struct CorsHook {
     /// preflights before routing (computed once): otherwise the before-hook
     /// has nothing to do and skips the path look-up.
     preflight_work: bool,
-}
-
-/// Set when an app-wide policy answers preflights before routing, so that a
-/// `CrossOrigin` built later can say it turns that off.
-static PREFLIGHTS_BEFORE_ROUTING: AtomicBool = AtomicBool::new(false);
-
-pub(crate) fn any_preflight_before_routing() -> bool {
-    PREFLIGHTS_BEFORE_ROUTING.load(Ordering::Relaxed)
+    /// The app's state, shared with its `CrossOrigin` overrides: whether one
+    /// is in use.
+    state: Arc<CorsState>,
 }
 
 impl CorsHook {
-    pub(crate) fn new(policies: ResourcePolicies) -> Self {
-        if policies.any_preflight_before_routing() {
-            PREFLIGHTS_BEFORE_ROUTING.store(true, Ordering::Relaxed);
-        }
+    pub(crate) fn new(policies: ResourcePolicies, state: Arc<CorsState>) -> Self {
         CorsHook {
             preflight_work: policies.any_preflight_work(),
             policies: Arc::new(policies),
+            state,
         }
     }
 }
@@ -56,7 +49,8 @@ impl RequestHook for CorsHook {
             return None;
         }
         let policy = self.policies.find(req.path())?;
-        let answers_early = policy.preflight_before_routing && !crate::cross_origin::any_in_use();
+        let answers_early =
+            policy.preflight_before_routing && !self.state.overrides_in_use.load(Ordering::Relaxed);
         if policy.rejection_status.is_none() && !answers_early {
             return None;
         }
@@ -122,85 +116,4 @@ impl RequestHook for CorsHook {
         }
         decide_and_apply(policy, res, Target::Handler);
     }
-}
-
-/// Writes the CORS headers onto an answer ext-cors built itself, and marks
-/// it decided when it got none (the after-hook would only decide again).
-fn answer_with_headers(policy: &Policy, req: &HttpRequest, response: &mut HttpResponse) {
-    write_answer(policy, decide_logged(policy, req), response);
-}
-
-/// [`answer_with_headers`] for a decision already made.
-fn write_answer(policy: &Policy, decision: Decision<'_>, response: &mut HttpResponse) {
-    let refused = decision.allow_origin.is_none();
-    apply(decision, response.headers_mut(), policy.mode, Target::Fresh);
-    if refused {
-        response.extensions_mut().insert(CorsEvaluated);
-    }
-}
-
-/// An `OPTIONS` request to a path that has routes, none for `OPTIONS`:
-/// actix answers 405, or 404 when the routes' methods are resource guards.
-/// Flask answers these itself with its automatic `OPTIONS` response.
-pub(crate) fn routed_without_options<B>(res: &ServiceResponse<B>) -> bool {
-    if res.request().method() != Method::OPTIONS {
-        return false;
-    }
-    match res.status() {
-        StatusCode::METHOD_NOT_ALLOWED => true,
-        StatusCode::NOT_FOUND => {
-            res.response().error().is_none()
-                && res.request().resource_map().has_resource(res.request().path())
-        }
-        _ => false,
-    }
-}
-
-/// Flask's automatic `OPTIONS` answer: 200, empty, with `Allow`.
-pub(crate) fn automatic_options_response(allow: Option<&HeaderValue>) -> HttpResponse {
-    let mut response = HttpResponse::Ok().finish();
-    let allow = match allow.and_then(|value| value.to_str().ok()) {
-        Some(methods) if !methods.contains("OPTIONS") => {
-            HeaderValue::from_str(&format!("{methods}, OPTIONS")).ok()
-        }
-        Some(_) => allow.cloned(),
-        None => None,
-    };
-    if let Some(allow) = allow {
-        response.headers_mut().insert(header::ALLOW, allow);
-    }
-    response
-}
-
-/// Decides for the response's request and writes the headers.
-pub(crate) fn decide_and_apply<B>(policy: &Policy, res: &mut ServiceResponse<B>, target: Target) {
-    let decision = decide_logged(policy, res.request());
-    apply(decision, res.headers_mut(), policy.mode, target);
-}
-
-/// The decision for `req`, with a debug line saying why when it adds no
-/// CORS headers.
-fn decide_logged<'p>(policy: &'p Policy, req: &HttpRequest) -> Decision<'p> {
-    let facts = request_facts(req, policy);
-    let decision = policy.decide(&facts);
-    log_refusal(req, &facts, &decision);
-    decision
-}
-
-/// The debug line saying why a response gets no CORS headers.
-fn log_refusal(req: &HttpRequest, facts: &RequestFacts<'_>, decision: &Decision<'_>) {
-    if let Some(reason) = decision.refused {
-        tracing::debug!(
-            path = ?req.path(),
-            origin = %for_log(facts.origin),
-            reason,
-            "no CORS headers"
-        );
-    }
-}
-
-pub(crate) fn rejected_preflight(status: StatusCode, reason: Option<&str>) -> HttpResponse {
-    Problem::typed("cors-preflight-rejected", status, "CORS preflight rejected")
-        .with_detail(reason.unwrap_or("method not allowed"))
-        .to_response()
 }

@@ -31,8 +31,9 @@
 //!     let server = HttpServer::new(move || {
 //!         factory.app().service(
 //!             web::resource("/partner")
-//!                 // A per-route policy beats the app-wide one (as @cross_origin).
-//!                 .wrap(CrossOrigin::new().origins(["https://partner.example"]))
+//!                 // A per-route policy beats the app-wide one (as @cross_origin);
+//!                 // bound to the app, a clash with it fails start-up.
+//!                 .wrap(CrossOrigin::new().origins(["https://partner.example"]).in_app(&factory))
 //!                 .route(web::get().to(HttpResponse::Ok)),
 //!         )
 //!     })
@@ -113,9 +114,11 @@
 //! - before-hooks of extensions registered after ext-cors do not run on it
 //!   (after-hooks do).
 //!
-//! It is off on a worker whose app uses a [`CrossOrigin`] anywhere: an
-//! override's preflights must reach it, and nothing tells which paths it
-//! wraps (a warning says so). It cannot be combined with
+//! It is off in an app that uses a [`CrossOrigin`] anywhere: an override's
+//! preflights must reach it, and nothing tells which paths it wraps (a
+//! warning says so). The app learns of an override when one is built with
+//! [`CrossOrigin::in_app`]; one built without it fails closed in such an app
+//! (500, and an error log naming the fix). It cannot be combined with
 //! `automatic_options = false`, and an override does not inherit it.
 //!
 //! Patterns: `"*"` is any; a string with any of `*\]?$^[()` is a regular
@@ -138,6 +141,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+mod answer;
 mod builder;
 mod cross_origin;
 mod error;
@@ -206,12 +210,20 @@ impl Cors {
     }
 }
 
-/// What [`CrossOrigin`] needs from the app-wide extension.
+/// What [`CrossOrigin`] needs from the app-wide extension, and what the two
+/// share: one value per app, in its registry.
 #[derive(Debug)]
 pub(crate) struct CorsState {
     /// `[cors]` without `resources`.
     pub(crate) app_options: CorsOptions,
     pub(crate) mode: Mode,
+    /// Whether some resource's policy answers preflights before routing.
+    pub(crate) answers_preflights_early: bool,
+    /// Set once a `CrossOrigin` override of this app is built
+    /// ([`CrossOrigin::in_app`]) or first serves: from then on the app-wide
+    /// policy stops answering preflights before routing, since the override
+    /// must see its own.
+    pub(crate) overrides_in_use: std::sync::atomic::AtomicBool,
 }
 
 impl Extension for Cors {
@@ -226,14 +238,16 @@ impl Extension for Cors {
         // As in Flask-Cors, a per-route policy builds on the app's
         // configuration, not on the options given to the extension in code.
         let configured: CorsOptions = app.settings(&Section::new("cors"))?;
-        app.provide(CorsState {
+        let state = app.provide(CorsState {
             app_options: CorsOptions {
                 resources: None,
                 ..configured
             },
             mode: policies.mode,
+            answers_preflights_early: policies.any_preflight_before_routing(),
+            overrides_in_use: std::sync::atomic::AtomicBool::new(false),
         });
-        app.request_hook(hook::CorsHook::new(policies));
+        app.request_hook(hook::CorsHook::new(policies, state));
         Ok(())
     }
 }

@@ -214,12 +214,21 @@ async fn a_cross_origin_override_turns_it_off_so_its_preflights_reach_it() {
         .unwrap();
     let app = init_service(
         ext.app()
-            .configure(partner_route)
+            .service(
+                web::resource("/partner")
+                    .wrap(
+                        CrossOrigin::new()
+                            .origins(["https://partner.example"])
+                            .max_age(60)
+                            .in_app(&ext),
+                    )
+                    .route(web::get().to(HttpResponse::Ok)),
+            )
             // The app's `preflight_before_routing` is not inherited by an
             // override (it would clash with this one's automatic_options).
             .service(
                 web::resource("/partner-own-options")
-                    .wrap(CrossOrigin::new().automatic_options(false))
+                    .wrap(CrossOrigin::new().automatic_options(false).in_app(&ext))
                     .route(web::get().to(HttpResponse::Ok)),
             )
             .configure(app_routes),
@@ -246,4 +255,55 @@ async fn a_cross_origin_override_turns_it_off_so_its_preflights_reach_it() {
     // And routing decides everywhere again.
     let res = call_service(&app, preflight("/nowhere", ORIGIN).to_request()).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn an_override_built_without_the_app_fails_closed_there() {
+    let toml = r#"
+        [cors]
+        origins = ["https://app.example"]
+        preflight_before_routing = true
+    "#;
+    let (logs, _guard) = capture_logs();
+    let ext = AppBuilder::new(config(toml, &[]))
+        .register(Cors::new())
+        .init()
+        .await
+        .unwrap();
+    // Unbound: the app cannot know of it before its first request.
+    let app = init_service(ext.app().configure(partner_route).configure(app_routes)).await;
+    let res = call_service(
+        &app,
+        request("GET", "/partner", &[("Origin", "https://partner.example")]).to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(logs.text().contains("build it with in_app"), "{}", logs.text());
+    // From then on the app-wide policy leaves preflights to routing.
+    let res = call_service(&app, preflight("/nowhere", ORIGIN).to_request()).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[actix_web::test]
+async fn an_override_that_clashes_with_the_app_fails_the_worker_start() {
+    let ext = AppBuilder::new(config(
+        "[cors]\norigins = [\"https://app.example\"]\nsupports_credentials = true\n",
+        &[],
+    ))
+    .register(Cors::new())
+    .init()
+    .await
+    .unwrap();
+    let app = ext.app().service(
+        web::resource("/x")
+            .wrap(CrossOrigin::new().origins(["*"]).in_app(&ext))
+            .route(web::get().to(HttpResponse::Ok)),
+    );
+    use actix_service::IntoServiceFactory;
+    use actix_web::dev::{AppConfig, ServiceFactory};
+    let started = app.into_factory().new_service(AppConfig::default()).await;
+    assert!(
+        started.is_err(),
+        "`*` with the app's credentials fails start-up, not the first request"
+    );
 }

@@ -78,12 +78,12 @@ impl Object for RequestObject {
     }
 }
 
-/// The variables every render gets, below the handler's own.
-pub(crate) fn globals(req: &HttpRequest, config: Value) -> Value {
+/// The per-request variables every render gets, below the handler's own
+/// (`config` is an environment global, set once).
+pub(crate) fn globals(req: &HttpRequest) -> Value {
     minijinja::context! {
         request => Value::from_object(RequestObject { req: Fragile::new(req.clone()) }),
         session => session_value(req),
-        config => config,
     }
 }
 
@@ -142,10 +142,11 @@ pub(crate) fn add_functions(env: &mut Environment<'static>) {
     env.add_function("csrf_token", csrf_token);
 }
 
-/// `url_for("name", 5)` or `url_for("name", id=5)`: the path of the actix
-/// resource named `name` (`.name("name")`), its `{segments}` filled from the
-/// positional arguments, then the named ones in the order given;
-/// `_external=true` for an absolute URL, `_anchor` for a fragment.
+/// `url_for("name", id=5)` or `url_for("name", 5)`: the path of the actix
+/// resource named `name` (`.name("name")`), its `{segments}` filled by name
+/// from the named arguments, as Flask's, or in order from positional ones
+/// (not both); `_external=true` for an absolute URL, `_anchor` for a
+/// fragment.
 /// `url_for("static", filename="app.css")` is a static file's URL with its
 /// content hash.
 fn url_for(
@@ -162,14 +163,23 @@ fn url_for(
         kwargs.assert_all_used()?;
         static_url(&req, &filename).map_err(|message| Error::new(ErrorKind::InvalidOperation, message))?
     } else {
-        let mut elements: Vec<String> = args.iter().map(ToString::to_string).collect();
-        for name in kwargs.args() {
-            if !name.starts_with('_') {
-                elements.push(kwargs.get::<Value>(name)?.to_string());
-            }
-        }
+        let named: std::collections::HashMap<&str, String> = kwargs
+            .args()
+            .filter(|name| !name.starts_with('_'))
+            .map(|name| Ok((name, kwargs.get::<Value>(name)?.to_string())))
+            .collect::<Result<_, Error>>()?;
         kwargs.assert_all_used()?;
-        let full = req.url_for(endpoint, &elements).map_err(|error| {
+        let generated = match (args.is_empty(), named.is_empty()) {
+            (_, true) => req.url_for(endpoint, args.iter().map(ToString::to_string)),
+            (true, false) => req.url_for_map(endpoint, &named),
+            (false, false) => {
+                return Err(Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!("url_for(\"{endpoint}\"): give the segments by name or in order, not both"),
+                ))
+            }
+        };
+        let full = generated.map_err(|error| {
             Error::new(
                 ErrorKind::InvalidOperation,
                 format!("url_for(\"{endpoint}\"): {error}"),

@@ -17,7 +17,6 @@ use crate::Problem;
 /// handlers reach it with [`render_template`] or as `web::Data<Templates>`.
 pub struct Templates {
     env: Environment<'static>,
-    config: Value,
 }
 
 impl std::fmt::Debug for Templates {
@@ -135,7 +134,8 @@ impl Templates {
         });
         env.set_formatter(markupsafe_formatter);
         context::add_functions(&mut env);
-        Self { env, config }
+        env.add_global("config", config);
+        Self { env }
     }
 
     /// Renders `name` for `req` with `ctx` (any serialisable value whose
@@ -147,7 +147,7 @@ impl Templates {
         ctx: impl Serialize,
     ) -> Result<String, TemplateError> {
         let template = self.env.get_template(name)?;
-        let globals = context::globals(req, self.config.clone());
+        let globals = context::globals(req);
         let ctx = minijinja::context! { ..Value::from(minijinja::value::Serde(ctx)), ..globals };
         Ok(template.render(ctx)?)
     }
