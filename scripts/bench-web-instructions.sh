@@ -14,12 +14,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 n=${1:-2000}
 
-if ! command -v valgrind >/dev/null; then
-  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-    apt-get update -qq >/dev/null && apt-get install -y -qq valgrind >/dev/null
-  fi
-  command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install -y valgrind" >&2; exit 1; }
-fi
+# shellcheck source=scripts/need-valgrind.sh
+source scripts/need-valgrind.sh
 
 cargo build --release -p ext-core --example web_bench_server 2>&1 | tail -n 1
 server="${CARGO_TARGET_DIR:-$root/target}/release/examples/web_bench_server"

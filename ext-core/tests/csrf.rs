@@ -6,15 +6,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST, SET_COOKIE};
+use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST};
 use actix_web::http::StatusCode;
 use actix_web::test::{call_service, init_service, read_body, TestRequest};
 use actix_web::{web, HttpResponse};
+use common::{body_text, cookie_pair, KEY};
 use ext_core::session::{csrf_token, flash, get_flashed_messages, Csrf, Session, SessionError, Sessions};
 use ext_core::{AppBuilder, Config, ExtApp};
 use serde_json::Value;
 
-const KEY: &str = "k7Qw9vX2mL4pR8sT1uY6zA3bC5dE0fGh";
+mod common;
 
 async fn start(csrf: Csrf) -> ExtApp {
     let config = Config::builder()
@@ -68,10 +69,8 @@ where
     S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
 {
     let res = call_service(app, TestRequest::get().uri("/form").to_request()).await;
-    let cookie = res.headers().get(SET_COOKIE).unwrap().to_str().unwrap();
-    let cookie = cookie.split(';').next().unwrap().to_owned();
-    let token = String::from_utf8(read_body(res).await.to_vec()).unwrap();
-    (cookie, token)
+    let cookie = cookie_pair(&res);
+    (cookie, body_text(res).await)
 }
 
 async fn status_and_detail(res: ServiceResponse) -> (StatusCode, String) {
@@ -310,7 +309,7 @@ async fn tokens_are_masked_afresh_and_all_verify() {
             .to_request(),
     )
     .await;
-    let second = String::from_utf8(read_body(res).await.to_vec()).unwrap();
+    let second = body_text(res).await;
     assert_ne!(first, second);
     for token in [first, second] {
         let body = format!("text=a&csrf_token={token}");
@@ -379,16 +378,7 @@ async fn a_flashed_message_survives_one_redirect() {
     )
     .await;
     let res = call_service(&app, TestRequest::get().uri("/save").to_request()).await;
-    let cookie = res
-        .headers()
-        .get(SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = cookie_pair(&res);
     let res = call_service(
         &app,
         TestRequest::get()
@@ -397,16 +387,7 @@ async fn a_flashed_message_survives_one_redirect() {
             .to_request(),
     )
     .await;
-    let next_cookie = res
-        .headers()
-        .get(SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let next_cookie = cookie_pair(&res);
     assert_eq!(
         read_body(res).await,
         "But slowly. | success:Saved.,error:But slowly."

@@ -5,14 +5,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::header::{COOKIE, SET_COOKIE, VARY};
+use actix_web::http::header::{COOKIE, VARY};
 use actix_web::http::StatusCode;
 use actix_web::test::{call_service, init_service, read_body, TestRequest};
 use actix_web::{web, HttpResponse};
+use common::{cookie_pair, set_cookies, KEY};
 use ext_core::session::{Session, SessionError, Sessions};
 use ext_core::{AppBuilder, Config, ExtApp};
 
-const KEY: &str = "k7Qw9vX2mL4pR8sT1uY6zA3bC5dE0fGh";
+mod common;
+
 const OTHER_KEY: &str = "another secret key of thirty-two bytes!";
 
 async fn start(env: &[(&str, &str)], sessions: Sessions) -> Result<ExtApp, ext_core::InitError> {
@@ -67,21 +69,6 @@ async fn routes(
             ),
     )
     .await
-}
-
-/// The `Set-Cookie` lines of a response.
-fn set_cookies(res: &ServiceResponse) -> Vec<String> {
-    res.headers()
-        .get_all(SET_COOKIE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect()
-}
-
-/// `name=value` of the one `Set-Cookie` line, to send back.
-fn cookie_pair(res: &ServiceResponse) -> String {
-    let lines = set_cookies(res);
-    assert_eq!(lines.len(), 1, "{lines:?}");
-    lines[0].split(';').next().unwrap().to_owned()
 }
 
 async fn get(

@@ -11,14 +11,15 @@ use std::path::{Path, PathBuf};
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::header::{ACCEPT, CONTENT_TYPE, COOKIE, ETAG, IF_NONE_MATCH, RANGE, SET_COOKIE};
 use actix_web::http::StatusCode;
-use actix_web::test::{call_service, init_service, read_body, TestRequest};
+use actix_web::test::{call_service, init_service, TestRequest};
 use actix_web::{web, HttpRequest, HttpResponse};
 use ext_core::session::{flash, Csrf, Session, Sessions};
 use ext_core::templates::{render_template, TemplateError};
 use ext_core::{AppBuilder, Config, ExtApp, Extension, ExtensionError, Setup};
 use minijinja::context;
 
-const KEY: &str = "k7Qw9vX2mL4pR8sT1uY6zA3bC5dE0fGh";
+mod common;
+use common::{body_text, cookie_pair, KEY};
 
 /// A folder of the test's own, removed at the end.
 struct Folder(PathBuf);
@@ -126,10 +127,6 @@ async fn service(
     .await
 }
 
-async fn body_of(res: ServiceResponse) -> String {
-    String::from_utf8(read_body(res).await.to_vec()).unwrap()
-}
-
 async fn get(
     app: &impl Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
     uri: &str,
@@ -150,9 +147,9 @@ async fn the_app_folder_overrides_bundled_templates_and_html_is_escaped() {
         res.headers().get(CONTENT_TYPE).unwrap(),
         "text/html; charset=utf-8"
     );
-    assert_eq!(body_of(res).await, "app hello &lt;b&gt;Ada&lt;/b&gt;");
+    assert_eq!(body_text(res).await, "app hello &lt;b&gt;Ada&lt;/b&gt;");
     assert_eq!(
-        body_of(get(&app, "/p/greet/other.html").await).await,
+        body_text(get(&app, "/p/greet/other.html").await).await,
         "bundled other &lt;b&gt;Ada&lt;/b&gt;"
     );
     let res = get(&app, "/p/plain.txt").await;
@@ -161,7 +158,7 @@ async fn the_app_folder_overrides_bundled_templates_and_html_is_escaped() {
         "text/plain; charset=utf-8"
     );
     assert_eq!(
-        body_of(res).await,
+        body_text(res).await,
         "text <b>Ada</b>",
         "no escaping outside Flask's list"
     );
@@ -177,14 +174,14 @@ async fn undefined_variables_are_errors_in_development_only_and_errors_hide_deta
     let app = service(&dev).await;
     let res = get(&app, "/p/broken.html").await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let body = body_of(res).await;
+    let body = body_text(res).await;
     assert!(!body.contains("missing") && !body.contains("broken"), "{body}");
 
     let prod = start(&folder, false, "").await;
     let app = service(&prod).await;
     let res = get(&app, "/p/broken.html").await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(body_of(res).await, "line one\n");
+    assert_eq!(body_text(res).await, "line one\n");
     let res = get(&app, "/p/syntax.html").await;
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let res = get(&app, "/p/../secret.html").await;
@@ -202,11 +199,11 @@ async fn templates_reload_in_development_and_stay_loaded_in_production() {
     let dev = start(&folder, true, "").await;
     let prod = start(&folder, false, "").await;
     let (dev_app, prod_app) = (service(&dev).await, service(&prod).await);
-    assert_eq!(body_of(get(&dev_app, "/p/live.html").await).await, "first");
-    assert_eq!(body_of(get(&prod_app, "/p/live.html").await).await, "first");
+    assert_eq!(body_text(get(&dev_app, "/p/live.html").await).await, "first");
+    assert_eq!(body_text(get(&prod_app, "/p/live.html").await).await, "first");
     folder.write("templates/live.html", "second");
-    assert_eq!(body_of(get(&dev_app, "/p/live.html").await).await, "second");
-    assert_eq!(body_of(get(&prod_app, "/p/live.html").await).await, "first");
+    assert_eq!(body_text(get(&dev_app, "/p/live.html").await).await, "second");
+    assert_eq!(body_text(get(&prod_app, "/p/live.html").await).await, "first");
 }
 
 #[actix_rt::test]
@@ -223,7 +220,7 @@ async fn every_template_sees_request_config_and_url_for() {
     let ext = start(&folder, false, toml).await;
     let app = service(&ext).await;
     assert_eq!(
-        body_of(get(&app, "/p/globals.html?q=find+me").await).await,
+        body_text(get(&app, "/p/globals.html?q=find+me").await).await,
         "/p/globals.html|find me|None|Notes|||/notes/5/body|/notes/6/x%20y#top|http://localhost:8080/notes/1/2"
     );
 }
@@ -243,16 +240,7 @@ async fn flashes_and_csrf_tokens_reach_templates() {
     let ext = start(&folder, true, "").await;
     let app = service(&ext).await;
     let res = get(&app, "/flash").await;
-    let cookie = res
-        .headers()
-        .get(SET_COOKIE)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned();
+    let cookie = cookie_pair(&res);
     let res = call_service(
         &app,
         TestRequest::get()
@@ -262,7 +250,7 @@ async fn flashes_and_csrf_tokens_reach_templates() {
     )
     .await;
     assert_eq!(
-        body_of(res).await,
+        body_text(res).await,
         "success: Saved &lt;now&gt;.|1",
         "escaped, and one take per request"
     );
@@ -272,7 +260,7 @@ async fn flashes_and_csrf_tokens_reach_templates() {
         res.headers().get(SET_COOKIE).is_some(),
         "the token lives in the session"
     );
-    let html = body_of(res).await;
+    let html = body_text(res).await;
     let token = html.split("value=\"").nth(1).unwrap().split('"').next().unwrap();
     assert_eq!(token.len(), 86, "a masked 32-byte token: {html}");
 }
@@ -288,16 +276,16 @@ async fn static_files_are_served_with_validators_and_hashed_urls() {
     let ext = start(&folder, false, "").await;
     let app = service(&ext).await;
 
-    let first = body_of(get(&app, "/p/link.html").await).await;
+    let first = body_text(get(&app, "/p/link.html").await).await;
     assert!(first.starts_with("/static/css/app.css?v="), "{first}");
     folder.write("static/css/app.css", "body { color: blue }");
-    let second = body_of(get(&app, "/p/link.html").await).await;
+    let second = body_text(get(&app, "/p/link.html").await).await;
     assert_ne!(first, second, "the hash follows the content");
 
     let res = get(&app, "/static/css/app.css").await;
     assert_eq!(res.status(), StatusCode::OK);
     let etag = res.headers().get(ETAG).unwrap().clone();
-    assert_eq!(body_of(res).await, "body { color: blue }");
+    assert_eq!(body_text(res).await, "body { color: blue }");
     let res = call_service(
         &app,
         TestRequest::get()
@@ -316,7 +304,7 @@ async fn static_files_are_served_with_validators_and_hashed_urls() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::PARTIAL_CONTENT);
-    assert_eq!(body_of(res).await, "body");
+    assert_eq!(body_text(res).await, "body");
     let res = get(&app, "/static/../templates/link.html").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
@@ -347,7 +335,7 @@ async fn browsers_get_html_error_pages_and_apis_keep_problem_documents() {
         res.headers().get(CONTENT_TYPE).unwrap(),
         "text/html; charset=utf-8"
     );
-    let html = body_of(res).await;
+    let html = body_text(res).await;
     assert!(html.contains("<h1>404 Not Found</h1>"), "{html}");
 
     for accept in ["*/*", "application/json", "application/problem+json"] {
@@ -382,7 +370,9 @@ async fn browsers_get_html_error_pages_and_apis_keep_problem_documents() {
     )
     .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(body_of(res).await.contains("The request came from another site."));
+    assert!(body_text(res)
+        .await
+        .contains("The request came from another site."));
 
     // The app overrides a status's page by file.
     folder.write("templates/errors/404.html", "custom {{ status }} {{ title }}");
@@ -396,7 +386,7 @@ async fn browsers_get_html_error_pages_and_apis_keep_problem_documents() {
             .to_request(),
     )
     .await;
-    assert_eq!(body_of(res).await, "custom 404 Not Found");
+    assert_eq!(body_text(res).await, "custom 404 Not Found");
 }
 
 #[test]
