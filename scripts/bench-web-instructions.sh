@@ -56,4 +56,5 @@ done <<'KINDS'
 small-page prerendered-small template-small page
 list-page prerendered template page
 session-read no-session session me
+session-untouched no-session session untouched
 KINDS

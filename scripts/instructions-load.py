@@ -1,10 +1,10 @@
 """Sends N identical HTTP/1.1 requests over one keep-alive connection and
 reads each response in full; used by scripts/bench-cors-instructions.sh.
 
-    python3 scripts/instructions-load.py PORT N get|preflight|page|me [COOKIE]
+    python3 scripts/instructions-load.py PORT N get|preflight|page|me|untouched [COOKIE]
 
 `page` and `me` are the requests of scripts/bench-web-instructions.sh
-(`me` sends COOKIE, `name=value`).
+(`me` and `untouched` send COOKIE, `name=value`).
 """
 
 import socket
@@ -14,6 +14,7 @@ REQUESTS = {
     "get": b"GET /hello HTTP/1.1\r\nHost: bench\r\nOrigin: https://app.example\r\n\r\n",
     "page": b"GET /page HTTP/1.1\r\nHost: bench\r\n\r\n",
     "me": b"GET /me HTTP/1.1\r\nHost: bench\r\nCookie: %s\r\n\r\n",
+    "untouched": b"GET /untouched HTTP/1.1\r\nHost: bench\r\nCookie: %s\r\n\r\n",
     "preflight": (
         b"OPTIONS /hello HTTP/1.1\r\nHost: bench\r\nOrigin: https://app.example\r\n"
         b"Access-Control-Request-Method: POST\r\n"
@@ -25,7 +26,7 @@ REQUESTS = {
 def main() -> None:
     port, count, kind = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     request = REQUESTS[kind]
-    if kind == "me":
+    if kind in ("me", "untouched"):
         request = request % sys.argv[4].encode()
     conn = socket.create_connection(("127.0.0.1", port))
     buffer = b""

@@ -10,7 +10,9 @@
 //!   title, one escaped variable, one `url_for`);
 //! - `no-session`: `GET /me` answers a constant, with no sessions registered;
 //! - `session`: the same route reading `user_id` from a signed-cookie session
-//!   (the cookie comes from `GET /login`).
+//!   (the cookie comes from `GET /login`);
+//! - both also answer `GET /untouched` with a constant, a route that never
+//!   reads the session (the session kind still receives the cookie).
 //!
 //! ```sh
 //! cargo run --release -p ext-core --example web_bench_server -- template 127.0.0.1:18090
@@ -89,6 +91,10 @@ async fn me(session: Session) -> Result<HttpResponse, SessionError> {
     Ok(HttpResponse::Ok().body(format!("user {}", user.unwrap_or(0))))
 }
 
+async fn untouched() -> HttpResponse {
+    HttpResponse::Ok().body("no session read")
+}
+
 async fn login(session: Session) -> Result<HttpResponse, SessionError> {
     session.insert("user_id", 42)?;
     Ok(HttpResponse::Ok().finish())
@@ -119,11 +125,14 @@ async fn serve(ext: ExtApp, address: &str, kind: &str) -> std::io::Result<()> {
             "template" => app.route("/page", web::get().to(templated)),
             "session" => app
                 .route("/me", web::get().to(me))
-                .route("/login", web::get().to(login)),
-            _ => app.route(
-                "/me",
-                web::get().to(|| async { HttpResponse::Ok().body("user 42") }),
-            ),
+                .route("/login", web::get().to(login))
+                .route("/untouched", web::get().to(untouched)),
+            _ => app
+                .route(
+                    "/me",
+                    web::get().to(|| async { HttpResponse::Ok().body("user 42") }),
+                )
+                .route("/untouched", web::get().to(untouched)),
         }
     })
     .workers(1)

@@ -61,6 +61,13 @@ async fn routes(
                 }),
             )
             .route(
+                "/user",
+                web::get().to(|session: Session| async move {
+                    let user: Option<u64> = session.get("user").unwrap();
+                    HttpResponse::Ok().body(format!("{user:?}"))
+                }),
+            )
+            .route(
                 "/read",
                 web::get().to(|session: Session| async move {
                     let visits: Option<u64> = session.get("visits").unwrap();
@@ -204,6 +211,21 @@ async fn permanent_sessions_get_max_age_and_are_refreshed_on_each_request() {
     let cookie = cookie_pair(&res);
     let res = get(&app, "/read", Some(&cookie)).await;
     assert!(set_cookies(&res)[0].contains("Max-Age=3600"), "re-sent unchanged");
+
+    // A route that never reads the session still refreshes a permanent
+    // cookie (without decoding it), and the refreshed cookie keeps the data.
+    let res = get(&app, "/plain", Some(&cookie)).await;
+    assert!(res.headers().get(VARY).is_none());
+    let refreshed = cookie_pair(&res);
+    assert!(set_cookies(&res)[0].contains("Max-Age=3600"));
+    assert_eq!(
+        read_body(get(&app, "/user", Some(&refreshed)).await).await,
+        "Some(7)"
+    );
+    // A forged permanent cookie is not refreshed into a valid one.
+    let (name, value) = cookie.split_once('=').unwrap();
+    let forged = format!("{name}={}", value.replacen(".p.", ".p.e30", 1));
+    assert!(set_cookies(&get(&app, "/plain", Some(&forged)).await).is_empty());
 
     let ext = start(
         &[("SECRET_KEY", KEY), ("SESSION_REFRESH_EACH_REQUEST", "false")],

@@ -24,13 +24,13 @@ const COOKIE_SIZE_LIMIT: usize = 4093;
 /// Everything the middleware needs, shared by every worker.
 pub(crate) struct SessionLayer {
     pub(crate) settings: SessionSettings,
-    pub(crate) codec: CookieCodec,
+    pub(crate) codec: Arc<CookieCodec>,
     pub(crate) store: Option<Arc<dyn DynStore>>,
 }
 
 /// What arrived with the request.
 struct Loaded {
-    data: SessionData,
+    session: Session,
     /// A server-side session's id, when the cookie named one that exists.
     id: Option<String>,
     /// Whether the request carried a session cookie at all (valid or not).
@@ -40,7 +40,7 @@ struct Loaded {
 impl Loaded {
     fn empty(had_cookie: bool) -> Self {
         Self {
-            data: SessionData::new(),
+            session: Session::new(SessionData::new()),
             id: None,
             had_cookie,
         }
@@ -54,14 +54,14 @@ pub(crate) async fn load_and_save(
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse, Error> {
     let cookie = cookie_value(&req, layer.settings.cookie_name());
-    let mut loaded = match layer.load(cookie).await {
+    let loaded = match layer.load(cookie).await {
         Ok(loaded) => loaded,
         Err(error) => {
             tracing::error!(%error, "session store failed to load a session");
             return Ok(req.into_response(store_unavailable()));
         }
     };
-    let session = Session::new(std::mem::take(&mut loaded.data));
+    let session = loaded.session.clone();
     req.extensions_mut().insert(session.clone());
     let mut res = next.call(req).await?;
     let state = session.take();
@@ -130,9 +130,10 @@ impl SessionLayer {
             return Ok(Loaded::empty(false));
         };
         let Some(store) = &self.store else {
-            // An invalid or expired cookie is an empty session, as in Flask.
+            // Decoded when first used; an invalid or expired cookie is then
+            // an empty session, as in Flask.
             return Ok(Loaded {
-                data: self.codec.decode(value, now()).unwrap_or_default(),
+                session: Session::lazy(value.to_owned(), Arc::clone(&self.codec)),
                 id: None,
                 had_cookie: true,
             });
@@ -142,7 +143,7 @@ impl SessionLayer {
         };
         Ok(match self.bounded(store.load(&self.key(id))).await? {
             Some(data) => Loaded {
-                data,
+                session: Session::new(data),
                 id: Some(id.to_owned()),
                 had_cookie: true,
             },
@@ -151,6 +152,20 @@ impl SessionLayer {
     }
 
     async fn save(&self, loaded: &Loaded, state: State, res: &mut ServiceResponse) -> Result<(), BoxError> {
+        if let Some(pending) = &state.pending {
+            // A cookie session nothing read or changed: at most refreshed,
+            // without decoding its data (`refresh` checks the tag).
+            if self.settings.refresh_each_request && CookieCodec::says_permanent(&pending.value) {
+                let now = now();
+                if let Some(value) =
+                    self.codec
+                        .refresh(&pending.value, now, now + self.settings.permanent_lifetime)
+                {
+                    self.set_cookie(res, self.cookie(value, true));
+                }
+            }
+            return Ok(());
+        }
         let permanent = state.data.get("_permanent") == Some(&serde_json::Value::Bool(true));
         let keep_id = match state.status {
             Status::Unchanged => {
@@ -180,7 +195,7 @@ impl SessionLayer {
         let value = match &self.store {
             None => self
                 .codec
-                .encode(&state.data, now() + self.settings.permanent_lifetime),
+                .encode(&state.data, now() + self.settings.permanent_lifetime, permanent),
             Some(store) => {
                 let id = match keep_id {
                     Some(id) => id.to_owned(),

@@ -135,7 +135,10 @@ impl Extension for Sessions {
         }
         settings.validate()?;
         let keys = app.secret_keys()?;
-        let codec = CookieCodec::new(keys.derive("session"), keys.derive("session-id"));
+        let codec = Arc::new(CookieCodec::new(
+            keys.derive("session"),
+            keys.derive("session-id"),
+        ));
         let store = match (self.store, settings.store) {
             (Some(store), _) => Some(store),
             (None, StoreKind::Cookie) => None,

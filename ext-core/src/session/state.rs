@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::future::{ready, Ready};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
@@ -11,7 +12,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::cookie::SessionData;
+use super::cookie::{now, CookieCodec, SessionData};
 use crate::Problem;
 
 /// Flask's key for the permanent flag, kept in the data as Flask keeps it.
@@ -42,6 +43,7 @@ impl std::fmt::Debug for Session {
         let state = self.0.borrow();
         f.debug_struct("Session")
             .field("keys", &state.data.keys().collect::<Vec<_>>())
+            .field("loaded", &state.pending.is_none())
             .field("status", &state.status)
             .finish()
     }
@@ -68,6 +70,32 @@ pub(crate) struct State {
     /// The flashed messages this request took out of the session, so that
     /// every reader in the request sees them.
     pub(crate) flashed: Option<Vec<super::flash::FlashMessage>>,
+    /// A cookie not decoded yet: a request that never touches the session
+    /// pays no verification or JSON decoding for it.
+    pub(crate) pending: Option<Pending>,
+}
+
+/// A session cookie as it arrived, decoded on first use.
+pub(crate) struct Pending {
+    pub(crate) value: String,
+    pub(crate) codec: Arc<CookieCodec>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending").finish_non_exhaustive()
+    }
+}
+
+impl State {
+    /// The data, decoding a pending cookie first (an invalid or expired one
+    /// is an empty session, as in Flask).
+    fn loaded(&mut self) -> &mut SessionData {
+        if let Some(pending) = self.pending.take() {
+            self.data = pending.codec.decode(&pending.value, now()).unwrap_or_default();
+        }
+        &mut self.data
+    }
 }
 
 /// Why a session value could not be read or written.
@@ -110,11 +138,21 @@ impl ResponseError for SessionError {
 
 impl Session {
     pub(crate) fn new(data: SessionData) -> Self {
+        Self::with_state(data, None)
+    }
+
+    /// A session whose cookie is decoded when first used.
+    pub(crate) fn lazy(value: String, codec: Arc<CookieCodec>) -> Self {
+        Self::with_state(SessionData::new(), Some(Pending { value, codec }))
+    }
+
+    fn with_state(data: SessionData, pending: Option<Pending>) -> Self {
         Self(Rc::new(RefCell::new(State {
             data,
             status: Status::Unchanged,
             accessed: false,
             flashed: None,
+            pending,
         })))
     }
 
@@ -123,7 +161,7 @@ impl Session {
         let mut state = self.0.borrow_mut();
         state.accessed = true;
         state
-            .data
+            .loaded()
             .get(key)
             .map(|value| {
                 serde_json::from_value(value.clone()).map_err(|source| SessionError::Deserialize {
@@ -158,14 +196,14 @@ impl Session {
     pub fn contains(&self, key: &str) -> bool {
         let mut state = self.0.borrow_mut();
         state.accessed = true;
-        state.data.contains_key(key)
+        state.loaded().contains_key(key)
     }
 
     /// The keys that are set.
     pub fn keys(&self) -> Vec<String> {
         let mut state = self.0.borrow_mut();
         state.accessed = true;
-        state.data.keys().cloned().collect()
+        state.loaded().keys().cloned().collect()
     }
 
     /// Removes every value (the cookie is then deleted), keeping the id.
@@ -176,7 +214,9 @@ impl Session {
     /// Whether the session outlives the browser (`session.permanent`):
     /// its cookie then has `Max-Age` = the permanent lifetime.
     pub fn permanent(&self) -> bool {
-        self.0.borrow().data.get(PERMANENT) == Some(&Value::Bool(true))
+        let mut state = self.0.borrow_mut();
+        state.accessed = true;
+        state.loaded().get(PERMANENT) == Some(&Value::Bool(true))
     }
 
     /// Makes the session permanent or not, as `session.permanent = True`.
@@ -195,6 +235,7 @@ impl Session {
     pub fn renew(&self) {
         let mut state = self.0.borrow_mut();
         state.accessed = true;
+        state.loaded();
         if state.status != Status::Purged {
             state.status = Status::Renewed;
         }
@@ -205,6 +246,7 @@ impl Session {
     pub fn purge(&self) {
         let mut state = self.0.borrow_mut();
         state.accessed = true;
+        state.pending = None;
         state.data.clear();
         state.status = Status::Purged;
     }
@@ -217,7 +259,7 @@ impl Session {
     fn change(&self, edit: impl FnOnce(&mut SessionData)) {
         let mut state = self.0.borrow_mut();
         state.accessed = true;
-        edit(&mut state.data);
+        edit(state.loaded());
         if state.status == Status::Unchanged {
             state.status = Status::Changed;
         } else if state.status == Status::Purged {
@@ -234,6 +276,8 @@ impl Session {
             status: state.status,
             accessed: state.accessed,
             flashed: None,
+            // Left pending only when nothing read or changed the session.
+            pending: state.pending.take(),
         }
     }
 
