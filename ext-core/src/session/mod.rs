@@ -45,6 +45,9 @@
 //! - A store that is down or slow (`store_timeout_ms`, 2 s) answers 503,
 //!   not a hang; an empty session sets no cookie; `Vary: Cookie` is sent
 //!   whenever the session was read.
+//! - A cookie session is verified and decoded when a handler first uses
+//!   it: routes that never read it pay neither (a permanent one is still
+//!   refreshed, after its tag is checked).
 //!
 //! Call [`Session::renew`] at sign-in (new id, same data: fixation) and
 //! [`Session::purge`] at sign-out.
