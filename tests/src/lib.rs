@@ -18,5 +18,6 @@ pub mod browser;
 pub mod mongo_server;
 pub mod pg_cluster;
 pub mod process;
+pub mod redis_server;
 pub mod scratch;
 pub mod services;

@@ -228,6 +228,92 @@ async fn mongo_store_passes_the_suite() {
     acceptance(Store::Mongo(uri)).await;
 }
 
+/// A store server of the test's own, which it stops and starts.
+enum Own {
+    Postgres(String),
+    Redis(String),
+}
+
+/// An app on `store` whose store calls give up after half a second.
+async fn start_impatient(store: &Own) -> ExtApp {
+    let (kind, env): (&str, Vec<(&str, String)>) = match store {
+        Own::Postgres(url) => (
+            "sqlalchemy",
+            vec![
+                ("SQLALCHEMY_DATABASE_URI", url.clone()),
+                ("SQLALCHEMY_ENGINE_OPTIONS__POOL_TIMEOUT", "1".to_owned()),
+            ],
+        ),
+        Own::Redis(url) => ("redis", vec![("SESSION_REDIS_URL", url.clone())]),
+    };
+    let mut vars = vec![
+        ("SECRET_KEY", KEY.to_owned()),
+        ("SESSION_TYPE", kind.to_owned()),
+        ("SESSION_STORE_TIMEOUT_MS", "500".to_owned()),
+    ];
+    vars.extend(env);
+    let config = Config::builder().no_file().env_vars(vars).build().unwrap();
+    let builder = AppBuilder::new(config);
+    let builder = match store {
+        Own::Postgres(_) => builder.register(ext_orm::Orm::new()),
+        Own::Redis(_) => builder,
+    };
+    builder.register(Sessions::new()).init().await.unwrap()
+}
+
+/// The store goes away: requests that need it answer 503 within about the
+/// store timeout (not a hang), with a problem document; when it is back the
+/// app serves sessions again by itself.
+async fn outage(store: Own, stop: impl FnOnce(), resume: impl FnOnce()) {
+    let ext = start_impatient(&store).await;
+    let app = tests::app::service(&ext, routes).await;
+    let cookie = cookie_of(&call(&app, "GET", "/visit", None).await);
+
+    stop();
+    let started = std::time::Instant::now();
+    let res = call(&app, "GET", "/read", Some(&cookie)).await;
+    assert_eq!(res.status(), actix_web::http::StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    let body = text(res).await;
+    assert!(body.contains("session-store-unavailable"), "{body}");
+    let res = call(&app, "GET", "/nowhere", None).await;
+    assert_eq!(
+        res.status(),
+        actix_web::http::StatusCode::NOT_FOUND,
+        "requests without a cookie need no store"
+    );
+
+    resume();
+    tests::app::wait_for_ok(&app, "/visit", Duration::from_secs(15)).await;
+}
+
+#[actix_rt::test]
+async fn a_redis_outage_is_a_quick_503_and_sessions_come_back() {
+    let redis = std::cell::RefCell::new(tests::redis_server::RedisServer::start());
+    let url = redis.borrow().url();
+    outage(
+        Own::Redis(url),
+        || redis.borrow_mut().stop(),
+        || redis.borrow_mut().resume(),
+    )
+    .await;
+}
+
+#[actix_rt::test]
+async fn a_postgres_outage_is_a_quick_503_and_sessions_come_back() {
+    let cluster = tests::pg_cluster::PgCluster::start();
+    outage(
+        Own::Postgres(cluster.url()),
+        || cluster.stop(),
+        || cluster.resume(),
+    )
+    .await;
+}
+
 #[actix_rt::test]
 async fn redis_store_passes_the_suite() {
     acceptance(Store::Redis(format!("{}:", unique("sessions")))).await;
