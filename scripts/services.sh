@@ -73,11 +73,6 @@ if [[ $DATABASE_URL == postgres://postgres@127.0.0.1:5432/* ]]; then
   fi
 fi
 psql "$DATABASE_URL" -Atqc 'select 1' >/dev/null 2>&1 || fail "postgresql does not answer at $DATABASE_URL"
-# Tests create a database each (extorm_*) and drop it; remove what failed
-# runs left behind.
-for db in $(psql "$DATABASE_URL" -Atqc "select datname from pg_database where datname like 'extorm\_%'"); do
-  psql "$DATABASE_URL" -qc "drop database if exists $db with (force)" >/dev/null || true
-done
 
 # --- MariaDB ----------------------------------------------------------------
 MYSQL_URL=${MYSQL_URL:-mysql://root@127.0.0.1:3306/test}
@@ -92,10 +87,11 @@ if [[ $MYSQL_URL == mysql://root@127.0.0.1:3306/* ]]; then
   fi
   mariadb -uroot -h127.0.0.1 -e 'create database if not exists test' >/dev/null ||
     fail "mariadb does not answer at $MYSQL_URL"
-  for db in $(mariadb -uroot -h127.0.0.1 -N -e "show databases like 'extorm\_%'"); do
-    mariadb -uroot -h127.0.0.1 -e "drop database if exists $db" >/dev/null || true
-  done
 fi
+
+# Tests create a database each (extorm_<pid>_…) and drop it; remove only
+# what test processes that are gone left behind (never a concurrent run's).
+DATABASE_URL=$DATABASE_URL MYSQL_URL=$MYSQL_URL "$root/scripts/drop-leftover-databases.sh" | sed 's/^/services: /'
 
 # --- Redis --------------------------------------------------------------------
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/}
@@ -185,5 +181,5 @@ export SERVICES_VENV='$venv'
 export CHROMIUM='$CHROMIUM'
 export CHROMEDRIVER='$CHROMEDRIVER'
 EOF
-say "ready; URLs written to $state/env:"
-sed 's/^export /  /' "$state/env"
+say "ready; URLs written to $state/env (passwords not shown):"
+sed -E 's/^export /  /; s#(://[^:/@]*):[^@/]*@#\1:***@#' "$state/env"

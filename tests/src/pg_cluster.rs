@@ -45,13 +45,34 @@ fn run(mut command: Command, what: &str) {
     );
 }
 
+/// A new, empty folder of this process's own (mode 0700), as `mktemp -d`
+/// makes: never one that already existed, so nothing planted there is used
+/// or deleted.
+fn fresh_dir(port: u16) -> std::path::PathBuf {
+    use std::os::unix::fs::DirBuilderExt;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.subsec_nanos());
+    for attempt in 0..100u32 {
+        let dir = std::env::temp_dir().join(format!(
+            "ext-pg-cluster-{}-{port}-{nanos}-{attempt}",
+            std::process::id()
+        ));
+        if std::fs::DirBuilder::new().mode(0o700).create(&dir).is_ok() {
+            return dir;
+        }
+    }
+    panic!(
+        "no fresh folder for a PostgreSQL cluster under {}",
+        std::env::temp_dir().display()
+    );
+}
+
 impl PgCluster {
     /// Creates and starts a cluster (about a second).
     pub fn start() -> PgCluster {
         let port = free_port();
-        let dir = std::env::temp_dir().join(format!("ext-pg-cluster-{}-{port}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a cluster folder");
+        let dir = fresh_dir(port);
         let _ = Command::new("chown")
             .args(["postgres:postgres"])
             .arg(&dir)

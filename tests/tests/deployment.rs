@@ -70,7 +70,7 @@ fn the_example_image_runs_as_an_unprivileged_user() {
     let user = runtime
         .lines()
         .filter_map(|line| line.trim().strip_prefix("USER "))
-        .last()
+        .next_back()
         .expect("a USER line in the runtime stage");
     assert!(!matches!(user.trim(), "root" | "0"), "runs as {user}");
     let cmd = runtime.find("CMD").expect("a CMD");
