@@ -281,3 +281,11 @@ fn secrets_are_redacted_in_debug_output() {
     assert!(!format!("{smtp:?}").contains("hunter2"), "{smtp:?}");
     assert!(!format!("{config:?}").contains("hunter2"), "{config:?}");
 }
+
+#[test]
+fn a_section_set_in_code_shows_no_values_in_debug_output() {
+    let section = Section::new("mongo").set("uri", "mongodb://app:hunter2@db/app");
+    let shown = format!("{section:?}");
+    assert!(shown.contains("uri"), "{shown}");
+    assert!(!shown.contains("hunter2"), "{shown}");
+}

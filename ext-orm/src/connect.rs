@@ -105,29 +105,71 @@ fn sqlite_url(rest: &str, instance_path: &Path) -> Result<DriverUrl, String> {
     })
 }
 
-/// The URI with its password replaced by `***`, for logs and errors.
+/// The URI with its password, and any credential in its query, replaced by
+/// `***`, for logs and errors.
 ///
 /// ```
+/// use ext_orm::connect::redact;
+///
+/// assert_eq!(redact("postgresql://app:s3cret@db/app"), "postgresql://app:***@db/app");
+/// // A password with `/` or `@` in it, written unencoded.
+/// assert_eq!(redact("postgres://app:a/b@c@db:5432/app"), "postgres://app:***@db:5432/app");
+/// // Credentials in the query.
 /// assert_eq!(
-///     ext_orm::connect::redact("postgresql://app:s3cret@db/app"),
-///     "postgresql://app:***@db/app"
+///     redact("postgres://db/app?user=app&password=s3cret&sslmode=require"),
+///     "postgres://db/app?user=app&password=***&sslmode=require"
 /// );
 /// ```
 pub fn redact(uri: &str) -> String {
     let Some((scheme, rest)) = uri.split_once("://") else {
         return uri.to_owned();
     };
-    let (authority, tail) = match rest.find('/') {
-        Some(at) => rest.split_at(at),
-        None => (rest, ""),
+    // The password may hold `/` (written unencoded, as people do): the
+    // user information ends at the last `@` before the query.
+    let (before_query, query) = match rest.find('?') {
+        Some(at) => (&rest[..at], Some(&rest[at + 1..])),
+        None => (rest, None),
     };
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => uri.to_owned(),
-        },
-        None => uri.to_owned(),
+    let mut out = format!("{scheme}://");
+    match before_query.rsplit_once('@') {
+        Some((userinfo, host_and_path)) => {
+            match userinfo.split_once(':') {
+                Some((user, _)) => out.push_str(&format!("{user}:***@")),
+                None => out.push_str(&format!("{userinfo}@")),
+            }
+            out.push_str(host_and_path);
+        }
+        None => out.push_str(before_query),
     }
+    if let Some(query) = query {
+        out.push('?');
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if is_secret_parameter(key) => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+/// Query parameters of database URIs that carry credentials.
+fn is_secret_parameter(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "secret",
+        "token",
+        "sslpassword",
+        "sslkey",
+    ]
+    .iter()
+    .any(|secret| key == *secret || key.ends_with(&format!("_{secret}")))
 }
 
 /// sea-orm's options for one bind.

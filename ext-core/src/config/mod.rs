@@ -366,13 +366,26 @@ fn parse_toml(figment: Figment, path: &Path) -> Result<Dict, ConfigError> {
 /// assert_eq!(section.name(), "sqlalchemy");
 /// assert_eq!(section.env_prefix(), "SQLALCHEMY_");
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Section {
     name: String,
     env_prefix: String,
     env_aliases: Vec<(String, String)>,
     overrides: Dict,
     unrepresentable: Vec<(String, String)>,
+}
+
+impl fmt::Debug for Section {
+    // Options set in code may be secrets (a URI with its password): show
+    // their keys, never their values.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Section")
+            .field("name", &self.name)
+            .field("env_prefix", &self.env_prefix)
+            .field("env_aliases", &self.env_aliases)
+            .field("overrides", &self.overrides.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Section {
