@@ -354,7 +354,27 @@ impl<T> Pagination<T> {
     }
 
     /// The RFC 8288 `Link` header value for `req`: `first`, `prev`, `next`
-    /// and `last` (those that exist), keeping the other query parameters.
+    /// and `last` (those that exist), keeping the other query parameters
+    /// (`per_page`, filters) up to [`LINK_PARAMETERS_BUDGET`] bytes in all:
+    /// one that does not fit is left out, so a huge query string cannot
+    /// make a huge header.
+    ///
+    /// ```
+    /// use actix_web::test::TestRequest;
+    /// use ext_orm::Pagination;
+    ///
+    /// let page = Pagination::from_parts(2, 10, None, vec![()], Some(30));
+    /// let req = TestRequest::get().uri("/notes?page=2&per_page=10&q=milk").to_http_request();
+    /// assert_eq!(
+    ///     page.link_header(&req),
+    ///     "</notes?page=1&per_page=10&q=milk>; rel=\"first\", </notes?page=1&per_page=10&q=milk>; rel=\"prev\", \
+    ///      </notes?page=3&per_page=10&q=milk>; rel=\"next\", </notes?page=3&per_page=10&q=milk>; rel=\"last\""
+    /// );
+    /// let flood = format!("/notes?per_page=10&q={}", "x".repeat(60_000));
+    /// let req = TestRequest::get().uri(&flood).to_http_request();
+    /// assert!(page.link_header(&req).len() < 500);
+    /// assert!(page.link_header(&req).contains("per_page=10"));
+    /// ```
     pub fn link_header(&self, req: &HttpRequest) -> String {
         let mut links = vec![(1, "first")];
         if let Some(prev) = self.prev_num() {
@@ -417,17 +437,24 @@ pub struct PageEnvelope<'a, T> {
     pub next_num: Option<u64>,
 }
 
-/// The request's own URL with `page` set, other parameters kept in order.
+/// How many bytes of query parameters other than `page` a pagination link
+/// keeps (a 60 KB query string once made a 240 KB header).
+pub const LINK_PARAMETERS_BUDGET: usize = 1024;
+
+/// The request's own URL with `page` set, other parameters kept in order
+/// within [`LINK_PARAMETERS_BUDGET`].
 fn page_url(req: &HttpRequest, page: u64) -> String {
     let mut query = form_urlencoded::Serializer::new(String::new());
     let mut replaced = false;
+    let mut budget = LINK_PARAMETERS_BUDGET;
     for (key, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
         if key == "page" {
             if !replaced {
                 query.append_pair("page", &page.to_string());
                 replaced = true;
             }
-        } else {
+        } else if key.len() + value.len() < budget {
+            budget -= key.len() + value.len() + 1;
             query.append_pair(&key, &value);
         }
     }
