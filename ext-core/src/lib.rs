@@ -88,6 +88,8 @@ mod extension;
 mod health;
 mod hooks;
 mod middleware;
+// Used by the HTML error pages and the development error page only.
+#[cfg(any(debug_assertions, feature = "templates"))]
 mod negotiate;
 pub mod problem;
 mod registry;

@@ -26,20 +26,31 @@ pub(crate) fn prefers_html(req: &HttpRequest) -> bool {
     html > 0.0 && html > json
 }
 
-/// Text made safe for HTML element content and quoted attributes (for the
-/// development error page, which exists only in debug builds).
+/// Writes `text` escaped as Jinja2's markupsafe does (`&`, `<`, `>`, `"`,
+/// `'`): safe in element content and quoted attributes.
+pub(crate) fn write_escaped_html(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
+    let mut rest = text;
+    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+        let (plain, tail) = rest.split_at(at);
+        out.write_str(plain)?;
+        out.write_str(match tail.as_bytes()[0] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&#34;",
+            _ => "&#39;",
+        })?;
+        rest = &tail[1..];
+    }
+    out.write_str(rest)
+}
+
+/// [`write_escaped_html`] into a new string (for the development error
+/// page, which exists only in debug builds).
 #[cfg(debug_assertions)]
 pub(crate) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&#34;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    // Writing to a String cannot fail.
+    let _ = write_escaped_html(&mut out, text);
     out
 }

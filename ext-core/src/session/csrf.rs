@@ -238,44 +238,29 @@ impl CsrfLayer {
     /// What the browser's own headers say: `None` when it says nothing.
     fn origin_verdict(&self, req: &ServiceRequest) -> Option<Result<(), Refusal>> {
         let headers = req.headers();
+        // `host[:port]` of `Origin`, lower case, read once.
+        let origin = headers
+            .get("origin")
+            .and_then(|v| v.to_str().ok())
+            .and_then(authority)
+            .map(str::to_ascii_lowercase);
+        let trusted = origin
+            .as_ref()
+            .is_some_and(|origin| self.trusted.contains(origin));
         if let Some(site) = headers.get("sec-fetch-site") {
             return Some(match site.as_bytes() {
                 b"same-origin" | b"none" => Ok(()),
                 // same-site is another origin too (a sibling subdomain)
-                _ if self.origin_is_trusted(req) => Ok(()),
+                _ if trusted => Ok(()),
                 _ => Err(Refusal::CrossSite),
             });
         }
         headers.get("origin")?;
-        Some(if self.origin_is_trusted(req) || self.origin_is_host(req) {
+        Some(if trusted || origin.is_some_and(|origin| is_host(req, &origin)) {
             Ok(())
         } else {
             Err(Refusal::CrossSite)
         })
-    }
-
-    fn origin(req: &ServiceRequest) -> Option<String> {
-        let origin = req.headers().get("origin")?.to_str().ok()?;
-        authority(origin).map(str::to_ascii_lowercase)
-    }
-
-    fn origin_is_trusted(&self, req: &ServiceRequest) -> bool {
-        Self::origin(req).is_some_and(|origin| self.trusted.contains(&origin))
-    }
-
-    /// Whether `Origin` names the host the request was sent to (the `Host`
-    /// header, never a forwarded one a proxy may pass through unchecked).
-    fn origin_is_host(&self, req: &ServiceRequest) -> bool {
-        let host = req
-            .headers()
-            .get(HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_owned)
-            .or_else(|| req.uri().authority().map(|a| a.to_string()));
-        match (Self::origin(req), host) {
-            (Some(origin), Some(host)) => origin.eq_ignore_ascii_case(&host),
-            _ => false,
-        }
     }
 
     async fn check_token(&self, req: &mut ServiceRequest) -> Result<(), Refusal> {
@@ -320,6 +305,18 @@ fn payload_of(body: web::Bytes) -> Payload {
     let (_, mut payload) = actix_http::h1::Payload::create(true);
     payload.unread_data(body);
     Payload::from(payload)
+}
+
+/// Whether `origin` (`host[:port]`) is the host the request was sent to: the
+/// `Host` header, never a forwarded one a proxy may pass through unchecked.
+fn is_host(req: &ServiceRequest, origin: &str) -> bool {
+    match req.headers().get(HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => origin.eq_ignore_ascii_case(host),
+        None => req
+            .uri()
+            .authority()
+            .is_some_and(|a| origin.eq_ignore_ascii_case(a.as_str())),
+    }
 }
 
 /// `host[:port]` of an origin (`scheme://host[:port]`).

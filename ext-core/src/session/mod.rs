@@ -61,7 +61,6 @@ mod state;
 mod store;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::middleware::from_fn;
 
@@ -201,7 +200,7 @@ async fn redis_store(
         .redis_url
         .as_ref()
         .ok_or_else(|| ExtensionError::invalid_setting("session.redis_url", "missing"))?;
-    let timeout = Duration::from_millis(settings.store_timeout_ms);
+    let timeout = std::time::Duration::from_millis(settings.store_timeout_ms);
     let store = RedisStore::connect(url.expose_secret(), timeout)
         .await
         .map_err(|error| {
@@ -232,7 +231,6 @@ fn redact(error: &crate::BoxError) -> String {
 
 #[cfg(not(feature = "redis-sessions"))]
 async fn redis_store(_: &mut Setup, _: &SessionSettings) -> Result<Arc<dyn DynStore>, ExtensionError> {
-    let _ = Duration::ZERO;
     Err(ExtensionError::invalid_setting(
         "session.type",
         "`redis` needs ext-core's `redis-sessions` feature",

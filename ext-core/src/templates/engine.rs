@@ -84,20 +84,7 @@ fn markupsafe_formatter(
         Some(text) if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() => text,
         _ => return minijinja::escape_formatter(out, state, value),
     };
-    let mut rest = text;
-    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
-        let (plain, tail) = rest.split_at(at);
-        out.write_str(plain)?;
-        out.write_str(match tail.as_bytes()[0] {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&#34;",
-            _ => "&#39;",
-        })?;
-        rest = &tail[1..];
-    }
-    out.write_str(rest)?;
+    crate::negotiate::write_escaped_html(out, text)?;
     Ok(())
 }
 
