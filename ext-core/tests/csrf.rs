@@ -58,6 +58,11 @@ async fn app(
                 web::resource("/webhook")
                     .name("webhook")
                     .route(web::post().to(|| async { "named" })),
+            )
+            .service(
+                web::resource("/payments")
+                    .name("payments")
+                    .route(web::post().to(|| async { "named" })),
             ),
     )
     .await
@@ -240,12 +245,13 @@ async fn exempt_routes_and_paths_and_safe_methods_are_not_checked() {
     let ext = start(
         Csrf::new()
             .exempt_route("webhook")
+            .exempt_route("payments")
             .set("exempt_paths", ["/hooks/"]),
     )
     .await;
     let app = app(&ext).await;
     let (cookie, _) = form(&app).await;
-    for path in ["/webhook", "/hooks/github"] {
+    for path in ["/webhook", "/payments", "/hooks/github"] {
         let res = call_service(
             &app,
             TestRequest::post()

@@ -78,6 +78,8 @@ impl Default for CsrfSettings {
 #[derive(Debug)]
 pub struct Csrf {
     section: Section,
+    /// Route names exempted in code, added to `exempt_routes`.
+    exempt_routes: Vec<String>,
 }
 
 impl Default for Csrf {
@@ -91,12 +93,14 @@ impl Csrf {
     pub fn new() -> Self {
         Self {
             section: Section::new("csrf").with_env_prefix("WTF_CSRF_"),
+            exempt_routes: Vec::new(),
         }
     }
 
-    /// Exempts the route named `name`.
+    /// Exempts the route named `name` (each call adds one, beside
+    /// `exempt_routes` from the configuration).
     pub fn exempt_route(mut self, name: &str) -> Self {
-        self.section = self.section.set("exempt_routes", [name]);
+        self.exempt_routes.push(name.to_owned());
         self
     }
 
@@ -114,7 +118,8 @@ impl Extension for Csrf {
 
     async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
         app.require::<SessionSettings>("ext_core::session::Sessions")?;
-        let settings: CsrfSettings = app.settings(&self.section)?;
+        let mut settings: CsrfSettings = app.settings(&self.section)?;
+        settings.exempt_routes.extend(self.exempt_routes);
         let headers = settings
             .headers
             .iter()
