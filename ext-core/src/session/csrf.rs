@@ -141,6 +141,9 @@ impl Extension for Csrf {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // Filed for extensions that rely on it (ext-user refuses to start
+        // without it).
+        app.provide(settings.clone());
         if !settings.enabled {
             tracing::warn!("CSRF protection is off (csrf.enabled = false)");
             return Ok(());

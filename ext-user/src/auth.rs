@@ -1,0 +1,193 @@
+//! Who is signed in: the session keys ext-user writes at sign-in, the check
+//! every request makes against the store, and the [`CurrentUser`]
+//! extractor.
+//!
+//! A session names its user and carries the user's stamp from sign-in.
+//! Each request that asks for the user loads the user from the store (once
+//! per request) and signs the session out when the account is gone or
+//! deactivated, when the stamp changed (a password change elsewhere), or
+//! when the session is idle or old past its limits. Roles are read fresh
+//! each time, so taking one away counts from the next request.
+
+use std::future::Future;
+use std::ops::Deref;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use ext_core::session::{Session, SessionExt};
+
+use crate::store::UserRecord;
+use crate::{User, UserError, UserManager};
+
+const USER_ID: &str = "_user_id";
+const STAMP: &str = "_user_stamp";
+const AUTH_AT: &str = "_user_auth_at";
+const SEEN_AT: &str = "_user_seen_at";
+const REMEMBER: &str = "_user_remember";
+
+/// How stale `seen_at` may get before a request writes it again: idle
+/// timeouts are exact to this much, and a busy session is not rewritten on
+/// every request.
+const SEEN_GRANULARITY: i64 = 60;
+
+/// The request's user, once looked up.
+#[derive(Clone)]
+struct Resolved(Option<User>);
+
+pub(crate) fn manager(req: &HttpRequest) -> Result<&UserManager, UserError> {
+    req.app_data::<web::Data<UserManager>>()
+        .map(|data| data.get_ref())
+        .ok_or_else(|| UserError::Internal("ext_user::Users is not registered on this app".to_owned()))
+}
+
+fn session(req: &HttpRequest) -> Result<Session, UserError> {
+    req.session()
+        .ok_or_else(|| UserError::Internal("ext_core::session::Sessions is not registered".to_owned()))
+}
+
+/// Binds `session` to `record`: a new session id (against fixation), the
+/// user's stamp, and a lifetime cookie only when remember-me is asked for
+/// and allowed.
+pub(crate) fn sign_in(
+    manager: &UserManager,
+    session: &Session,
+    record: &UserRecord,
+    remember: bool,
+) -> Result<(), UserError> {
+    let now = manager.now();
+    let remember = remember && manager.settings.enable_remember_me;
+    session.renew();
+    session.insert(USER_ID, &record.id)?;
+    session.insert(STAMP, &record.stamp)?;
+    session.insert(AUTH_AT, now)?;
+    session.insert(SEEN_AT, now)?;
+    session.insert(REMEMBER, remember)?;
+    session.set_permanent(remember);
+    Ok(())
+}
+
+/// Keeps the session signed in after the user's own password change: the
+/// new stamp, and a new id.
+pub(crate) fn restamp(session: &Session, stamp: &str) -> Result<(), UserError> {
+    session.renew();
+    session.insert(STAMP, stamp)?;
+    Ok(())
+}
+
+/// Ends the user's part of the session.
+pub(crate) fn sign_out(session: &Session) {
+    session.purge();
+}
+
+fn forget(req: &HttpRequest, session: &Session) {
+    for key in [USER_ID, STAMP, AUTH_AT, SEEN_AT, REMEMBER] {
+        session.remove(key);
+    }
+    session.renew();
+    req.extensions_mut().insert(Resolved(None));
+}
+
+/// The signed-in user's record, checked against the store; `None` when
+/// nobody is signed in (or the session no longer counts).
+pub(crate) async fn signed_in_record(req: &HttpRequest) -> Result<Option<UserRecord>, UserError> {
+    let manager = manager(req)?;
+    let session = session(req)?;
+    let Some(id) = session.get::<String>(USER_ID)? else {
+        return Ok(None);
+    };
+    let record = manager.by_id(&id).await?;
+    let now = manager.now();
+    let stamp: Option<String> = session.get(STAMP)?;
+    let auth_at: i64 = session.get(AUTH_AT)?.unwrap_or(0);
+    let seen_at: i64 = session.get(SEEN_AT)?.unwrap_or(0);
+    let remember: bool = session.get(REMEMBER)?.unwrap_or(false);
+    let settings = &manager.settings;
+    let lifetime = if remember {
+        settings.remember_me_secs
+    } else {
+        settings.absolute_timeout_secs
+    };
+    let valid = match &record {
+        Some(record) => {
+            record.active
+                && stamp.as_deref() == Some(record.stamp.as_str())
+                && now.saturating_sub(auth_at) < lifetime
+                && (remember || now.saturating_sub(seen_at) < settings.idle_timeout_secs)
+        }
+        None => false,
+    };
+    if !valid {
+        forget(req, &session);
+        return Ok(None);
+    }
+    if now.saturating_sub(seen_at) >= SEEN_GRANULARITY {
+        session.insert(SEEN_AT, now)?;
+    }
+    Ok(record)
+}
+
+/// The signed-in user, looked up once per request.
+pub(crate) async fn resolve(req: &HttpRequest) -> Result<Option<User>, UserError> {
+    if let Some(Resolved(user)) = req.extensions().get::<Resolved>() {
+        return Ok(user.clone());
+    }
+    let user = signed_in_record(req).await?.as_ref().map(User::from);
+    req.extensions_mut().insert(Resolved(user.clone()));
+    Ok(user)
+}
+
+/// Forgets what this request resolved (after a change to the user).
+pub(crate) fn refresh(req: &HttpRequest, user: Option<User>) {
+    req.extensions_mut().insert(Resolved(user));
+}
+
+/// The signed-in user; a 401 problem when there is none. Take
+/// `Option<CurrentUser>` for routes that serve everyone.
+///
+/// ```
+/// use actix_web::HttpResponse;
+/// use ext_user::CurrentUser;
+///
+/// async fn hello(user: CurrentUser) -> HttpResponse {
+///     HttpResponse::Ok().body(format!("hello {}", user.username.as_deref().unwrap_or("you")))
+/// }
+/// ```
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub User);
+
+impl Deref for CurrentUser {
+    type Target = User;
+
+    fn deref(&self) -> &User {
+        &self.0
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = UserError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, UserError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            resolve(&req)
+                .await?
+                .map(CurrentUser)
+                .ok_or(UserError::Unauthenticated)
+        })
+    }
+}
+
+/// The signed-in user from a request, in the style of actix-session's
+/// `SessionExt`.
+pub trait UserExt {
+    /// The signed-in user, if any (looked up once per request).
+    fn current_user(&self) -> impl Future<Output = Result<Option<User>, UserError>>;
+}
+
+impl UserExt for HttpRequest {
+    fn current_user(&self) -> impl Future<Output = Result<Option<User>, UserError>> {
+        resolve(self)
+    }
+}

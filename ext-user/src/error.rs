@@ -1,0 +1,169 @@
+//! What ext-user answers when something is refused or fails: RFC 9457
+//! problem documents, with no internal text.
+
+use std::time::Duration;
+
+use actix_web::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use ext_core::session::SessionError;
+use ext_core::{BoxError, Problem};
+
+use crate::store::Field;
+
+/// Why a request to ext-user, or to a route it guards, was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    /// The body is not what the endpoint takes (400): not JSON, or a field
+    /// of the wrong type.
+    #[error("{0}")]
+    BadRequest(String),
+    /// A field's value is refused (422); `field` names it.
+    #[error("`{field}` {detail}")]
+    Invalid {
+        /// The field, as the client sent it (`password`).
+        field: &'static str,
+        /// What is wrong, as a phrase after the field's name.
+        detail: String,
+    },
+    /// The identifier is taken (409). Registration answers this for a
+    /// username only: usernames are public names, and a taken email gets
+    /// the same answer as a free one.
+    #[error("the {0:?} is taken")]
+    Taken(Field),
+    /// No such user (404): the administration API only.
+    #[error("no such user")]
+    NotFound,
+    /// The session could not be read or written.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// Sign-in failed, for whatever reason: the same answer for an unknown
+    /// login, a wrong password and (by default) a deactivated account.
+    #[error("sign-in failed")]
+    SignInFailed,
+    /// Too many attempts (429); try again after the duration.
+    #[error("too many attempts")]
+    Throttled(Duration),
+    /// No signed-in user (401).
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Signed in, without the roles the route needs (403).
+    #[error("not allowed")]
+    Forbidden,
+    /// The password hashers are all busy and the queue is full (503).
+    #[error("busy")]
+    Busy,
+    /// The user store failed or did not answer (503); the cause is logged,
+    /// never sent.
+    #[error("the user store failed: {0}")]
+    Store(#[source] BoxError),
+    /// A bug or an impossible state (500); logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl UserError {
+    /// A 422 for `field`.
+    pub fn invalid(field: &'static str, detail: impl Into<String>) -> Self {
+        UserError::Invalid {
+            field,
+            detail: detail.into(),
+        }
+    }
+
+    /// A store failure.
+    pub fn store(error: impl Into<BoxError>) -> Self {
+        UserError::Store(error.into())
+    }
+
+    fn problem(&self) -> Problem {
+        match self {
+            UserError::BadRequest(detail) => {
+                Problem::typed("bad-request", StatusCode::BAD_REQUEST, "Bad request")
+                    .with_detail(detail.clone())
+            }
+            UserError::Invalid { field, detail } => {
+                Problem::typed("invalid-field", StatusCode::UNPROCESSABLE_ENTITY, "Invalid field")
+                    .with_detail(format!("`{field}` {detail}"))
+                    .with_extension("field", *field)
+            }
+            UserError::Taken(field) => {
+                let name = match field {
+                    Field::Email => "email",
+                    Field::Username => "username",
+                };
+                Problem::typed("taken", StatusCode::CONFLICT, "Already in use")
+                    .with_detail(format!("That {name} is already in use."))
+                    .with_extension("field", name)
+            }
+            UserError::NotFound => Problem::typed("no-such-user", StatusCode::NOT_FOUND, "No such user"),
+            UserError::Session(_) => Problem::new(StatusCode::INTERNAL_SERVER_ERROR),
+            UserError::SignInFailed => {
+                Problem::typed("sign-in-failed", StatusCode::UNAUTHORIZED, "Sign-in failed")
+                    .with_detail("The login or the password is wrong.")
+            }
+            UserError::Throttled(_) => Problem::typed(
+                "too-many-attempts",
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many attempts",
+            )
+            .with_detail("Too many attempts; try again later."),
+            UserError::Unauthenticated => {
+                Problem::typed("unauthenticated", StatusCode::UNAUTHORIZED, "Not signed in")
+                    .with_detail("Sign in to use this resource.")
+            }
+            UserError::Forbidden => Problem::typed("forbidden", StatusCode::FORBIDDEN, "Forbidden")
+                .with_detail("Your account does not have the roles this resource needs."),
+            UserError::Busy => Problem::typed("busy", StatusCode::SERVICE_UNAVAILABLE, "Busy")
+                .with_detail("The server is busy checking passwords; try again shortly."),
+            UserError::Store(_) => Problem::typed(
+                "user-store-unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "User store unavailable",
+            )
+            .with_detail("The user store did not answer; try again shortly."),
+            UserError::Internal(_) => Problem::new(StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+}
+
+impl ResponseError for UserError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            UserError::Session(error) => error.status_code(),
+            _ => self.problem().status(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let UserError::Session(error) = self {
+            return error.error_response();
+        }
+        match self {
+            UserError::Store(error) => tracing::error!(%error, "user store failed"),
+            UserError::Internal(error) => tracing::error!(%error, "ext-user failed"),
+            _ => {}
+        }
+        let mut res = self.problem().to_response();
+        let headers = res.headers_mut();
+        match self {
+            UserError::Throttled(after) => {
+                let seconds = after.as_secs().max(1);
+                if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                    headers.insert(RETRY_AFTER, value);
+                }
+            }
+            UserError::Busy | UserError::Store(_) => {
+                headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            UserError::Unauthenticated | UserError::SignInFailed => {
+                // RFC 9110 asks a 401 to name a scheme; sessions have none
+                // registered, so this names the cookie the way browsers
+                // already treat it.
+                headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Cookie"));
+            }
+            _ => {}
+        }
+        res
+    }
+}

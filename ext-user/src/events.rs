@@ -1,0 +1,60 @@
+//! What happened to a user, for listeners, as Flask-User's signals
+//! (`user_registered`, `user_logged_in`, …) and Flask-Security's
+//! `user_failed_authn`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::User;
+
+/// One event. Listeners run in the request, after the change is stored;
+/// keep them quick (send slow work elsewhere).
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum UserEvent<'a> {
+    /// A new account (`user_registered`).
+    Registered(&'a User),
+    /// A sign-in (`user_logged_in`).
+    SignedIn(&'a User),
+    /// A sign-out (`user_logged_out`).
+    SignedOut(&'a User),
+    /// A password change (`user_changed_password`).
+    PasswordChanged(&'a User),
+    /// A username change (`user_changed_username`), with the old name.
+    UsernameChanged {
+        /// The user, renamed.
+        user: &'a User,
+        /// The name before.
+        old: &'a str,
+    },
+    /// A refused sign-in, for whatever reason; `login` is the normalised
+    /// login that was tried (never the password).
+    SignInFailed {
+        /// What was typed in the login field, normalised.
+        login: &'a str,
+    },
+}
+
+pub(crate) type Listener = Arc<dyn Fn(&UserEvent<'_>) + Send + Sync>;
+
+/// The registered listeners.
+#[derive(Clone, Default)]
+pub(crate) struct Listeners(Vec<Listener>);
+
+impl fmt::Debug for Listeners {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Listeners({})", self.0.len())
+    }
+}
+
+impl Listeners {
+    pub(crate) fn push(&mut self, listener: Listener) {
+        self.0.push(listener);
+    }
+
+    pub(crate) fn emit(&self, event: UserEvent<'_>) {
+        for listener in &self.0 {
+            listener(&event);
+        }
+    }
+}

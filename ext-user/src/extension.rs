@@ -1,0 +1,215 @@
+//! [`Users`]: the extension, registered in one call after ext-orm or
+//! ext-mongo, `Sessions` and `Csrf`.
+
+use std::fmt;
+use std::sync::Arc;
+
+use ext_core::session::{CsrfSettings, SessionSettings, StoreKind};
+use ext_core::{Extension, ExtensionError, Section, Setup};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::clock::{Clock, SystemClock};
+use crate::events::{Listeners, UserEvent};
+use crate::manager::ProfileCheck;
+use crate::password::Passwords;
+use crate::settings::StoreChoice;
+use crate::store::{DynUserStore, UserStore};
+use crate::{UserError, UserManager, UserSettings};
+
+/// An app's own user fields: deserialised from the registration (and
+/// profile edit) body, then checked.
+///
+/// ```
+/// use ext_user::{Profile, UserError};
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// #[serde(deny_unknown_fields)]
+/// struct Member {
+///     display_name: String,
+/// }
+///
+/// impl Profile for Member {
+///     fn validate(&self) -> Result<(), UserError> {
+///         if self.display_name.trim().is_empty() {
+///             return Err(UserError::invalid("display_name", "is empty"));
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
+pub trait Profile: Serialize + DeserializeOwned + 'static {
+    /// Checks the fields; the error names the one that is wrong.
+    fn validate(&self) -> Result<(), UserError> {
+        Ok(())
+    }
+}
+
+fn profile_check<P: Profile>() -> ProfileCheck {
+    Arc::new(|fields: Map<String, Value>| {
+        let profile: P = serde_json::from_value(Value::Object(fields))
+            .map_err(|error| UserError::BadRequest(format!("The profile fields are wrong: {error}.")))?;
+        profile.validate()?;
+        match serde_json::to_value(&profile) {
+            Ok(Value::Object(map)) => Ok(map),
+            _ => Err(UserError::Internal(
+                "a profile must serialise to a JSON object".to_owned(),
+            )),
+        }
+    })
+}
+
+/// Without [`Users::profile`], users have no fields of the app's.
+fn no_profile() -> ProfileCheck {
+    Arc::new(|fields: Map<String, Value>| match fields.keys().next() {
+        None => Ok(fields),
+        Some(field) => Err(UserError::BadRequest(format!(
+            "`{field}` is not a field of this endpoint."
+        ))),
+    })
+}
+
+/// The extension (Flask-User's `UserManager(app, db, User)`).
+#[must_use]
+pub struct Users {
+    section: Section,
+    store: Option<Arc<dyn DynUserStore>>,
+    clock: Arc<dyn Clock>,
+    listeners: Listeners,
+    profile: ProfileCheck,
+}
+
+impl fmt::Debug for Users {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Users")
+            .field("section", &self.section.name())
+            .field("custom_store", &self.store.is_some())
+            .field("listeners", &self.listeners)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Users {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Users {
+    /// Users configured by `[user]` / `USER_*`.
+    pub fn new() -> Self {
+        Self {
+            section: Section::new("user").env_alias("USER_USER_SESSION_EXPIRATION", "idle_timeout_secs"),
+            store: None,
+            clock: Arc::new(SystemClock),
+            listeners: Listeners::default(),
+            profile: no_profile(),
+        }
+    }
+
+    /// Sets an option in code; code beats the file and the environment.
+    pub fn set(mut self, key: &str, value: impl Serialize) -> Self {
+        self.section = self.section.set(key, value);
+        self
+    }
+
+    /// Keeps users in `store` instead of ext-orm's or ext-mongo's.
+    pub fn store(mut self, store: impl UserStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// The app's own user fields, checked at registration and profile
+    /// edits.
+    pub fn profile<P: Profile>(mut self) -> Self {
+        self.profile = profile_check::<P>();
+        self
+    }
+
+    /// Calls `listener` for every [`UserEvent`].
+    pub fn on_event(mut self, listener: impl Fn(&UserEvent<'_>) + Send + Sync + 'static) -> Self {
+        self.listeners.push(Arc::new(listener));
+        self
+    }
+
+    /// Reads time from `clock` (tests move a [`crate::clock::ManualClock`]).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+}
+
+fn registered_store(
+    app: &Setup,
+    choice: Option<StoreChoice>,
+) -> Result<Arc<dyn DynUserStore>, ExtensionError> {
+    #[cfg(feature = "orm")]
+    if matches!(choice, None | Some(StoreChoice::Sqlalchemy)) {
+        if let Some(orm) = app.registry().get::<ext_orm::OrmState>() {
+            let conn = orm
+                .conn()
+                .map_err(|error| ExtensionError::failed("ext-orm has no default database", error))?;
+            return Ok(Arc::new(crate::store::SqlUserStore::new(conn.clone())));
+        }
+    }
+    #[cfg(feature = "mongo")]
+    if matches!(choice, None | Some(StoreChoice::Mongodb)) {
+        if let Some(mongo) = app.registry().get::<ext_mongo::MongoState>() {
+            if let Ok(db) = mongo.db() {
+                return Ok(Arc::new(crate::store::MongoUserStore::new(db)));
+            }
+        }
+    }
+    Err(app.missing(match choice {
+        Some(StoreChoice::Sqlalchemy) => "ext-orm (and ext-user's `orm` feature)",
+        Some(StoreChoice::Mongodb) => "ext-mongo, configured (and ext-user's `mongo` feature)",
+        None => "ext-orm or ext-mongo (with ext-user's `orm` or `mongo` feature)",
+    }))
+}
+
+impl Extension for Users {
+    fn name(&self) -> &str {
+        "user"
+    }
+
+    async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
+        let settings: UserSettings = app.settings(&self.section)?;
+        settings.validate()?;
+        let sessions = app.require::<SessionSettings>("ext_core::session::Sessions")?;
+        let csrf = app.require::<CsrfSettings>("ext_core::session::Csrf")?;
+        if !csrf.enabled {
+            tracing::warn!(
+                "CSRF protection is off: ext-user's sign-in and sign-out can be forged by other sites"
+            );
+        }
+        if sessions.store == StoreKind::Cookie {
+            tracing::warn!(
+                "sessions are signed cookies: a copy of one stays valid after sign-out until it expires; \
+                 set `session.type` to a server-side store to end sessions for good"
+            );
+        }
+        let store = match self.store {
+            Some(store) => store,
+            None => registered_store(app, settings.store)?,
+        };
+        store
+            .prepare()
+            .await
+            .map_err(|error| ExtensionError::failed("could not prepare the user store", error))?;
+        let passwords = Passwords::new(&settings.hash_settings())?;
+        let routes_settings = settings.clone();
+        app.provide(UserManager {
+            settings,
+            passwords,
+            store,
+            clock: self.clock,
+            listeners: self.listeners,
+            profile: self.profile,
+        });
+        app.routes("/user", move |cfg| {
+            crate::routes::configure(&routes_settings, cfg)
+        });
+        Ok(())
+    }
+}

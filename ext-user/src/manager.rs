@@ -1,0 +1,283 @@
+//! [`UserManager`]: Flask-User's `user_manager`, the state every ext-user
+//! route shares, and the administration API (create a user, set a
+//! password, add or remove a role, deactivate).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::clock::Clock;
+use crate::events::{Listeners, UserEvent};
+use crate::identifier::{Email, Login, Username};
+use crate::password::{Password, Passwords, Verdict};
+use crate::store::{Change, DynUserStore, Insert, Update, UserRecord};
+use crate::{User, UserError, UserSettings};
+
+/// Checks and shapes the app's own user fields.
+pub(crate) type ProfileCheck =
+    Arc<dyn Fn(Map<String, Value>) -> Result<Map<String, Value>, UserError> + Send + Sync>;
+
+/// A new account, for [`UserManager::create_user`].
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The email (required when the app uses emails).
+    pub email: Option<String>,
+    /// The username (required when the app uses usernames).
+    pub username: Option<String>,
+    /// The password; the policy applies.
+    pub password: Password,
+    /// Roles to give.
+    pub roles: Vec<String>,
+    /// The app's own fields, checked as at registration.
+    pub profile: Map<String, Value>,
+}
+
+/// ext-user's shared state: settings, the hasher, the store, the clock and
+/// the listeners. Handlers get it as `web::Data<UserManager>`.
+pub struct UserManager {
+    pub(crate) settings: UserSettings,
+    pub(crate) passwords: Arc<Passwords>,
+    pub(crate) store: Arc<dyn DynUserStore>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) listeners: Listeners,
+    pub(crate) profile: ProfileCheck,
+}
+
+impl fmt::Debug for UserManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserManager")
+            .field("settings", &self.settings)
+            .field("passwords", &self.passwords)
+            .field("listeners", &self.listeners)
+            .finish_non_exhaustive()
+    }
+}
+
+/// 128 random bits as 32 hex digits: user ids and session stamps.
+pub(crate) fn random_hex() -> Result<String, UserError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|error| UserError::Internal(format!("no OS randomness: {error}")))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+impl UserManager {
+    /// The settings in force.
+    pub fn settings(&self) -> &UserSettings {
+        &self.settings
+    }
+
+    /// The hasher (its counters show how many hashes ran).
+    pub fn passwords(&self) -> &Arc<Passwords> {
+        &self.passwords
+    }
+
+    /// Now, by the manager's clock.
+    pub fn now(&self) -> i64 {
+        self.clock.now()
+    }
+
+    pub(crate) fn emit(&self, event: UserEvent<'_>) {
+        self.listeners.emit(event);
+    }
+
+    pub(crate) async fn by_id(&self, id: &str) -> Result<Option<UserRecord>, UserError> {
+        self.store.by_id(id).await.map_err(UserError::Store)
+    }
+
+    /// The user `login` names (an email if it has `@`, else a username),
+    /// looked up exactly.
+    pub(crate) async fn by_login(&self, login: &Login) -> Result<Option<UserRecord>, UserError> {
+        let found = match login {
+            Login::Email(key) if self.settings.enable_email => self.store.by_email(key).await,
+            Login::Username(key) if self.settings.enable_username => self.store.by_username(key).await,
+            _ => Ok(None),
+        };
+        found.map_err(UserError::Store)
+    }
+
+    /// Counts one attempt on `key`; 429 when it is over `limit`.
+    pub(crate) async fn throttle(&self, key: &str, limit: u32) -> Result<(), UserError> {
+        let now = self.now();
+        let hits = self
+            .store
+            .hit(key, now, self.settings.login_window_secs)
+            .await
+            .map_err(UserError::Store)?;
+        if hits.count > limit {
+            let wait = u64::try_from(hits.window_ends.saturating_sub(now)).unwrap_or(1);
+            return Err(UserError::Throttled(Duration::from_secs(wait)));
+        }
+        Ok(())
+    }
+
+    /// The throttle key of an account, or of a login that names none: an
+    /// unknown login is counted exactly like a known one.
+    pub(crate) fn account_key(record: Option<&UserRecord>, login: &Login) -> String {
+        match record {
+            Some(record) => format!("user:{}", record.id),
+            None => format!("login:{}", login.key()),
+        }
+    }
+
+    /// Checks a password for `record` (or against the dummy hash when
+    /// there is none), counted on the account's throttle first. A right
+    /// password resets the count and upgrades an old hash.
+    pub(crate) async fn check_password(
+        &self,
+        record: Option<&UserRecord>,
+        login: &Login,
+        password: &Password,
+    ) -> Result<bool, UserError> {
+        self.passwords.check_length("password", password)?;
+        let key = Self::account_key(record, login);
+        self.throttle(&key, self.settings.login_attempts).await?;
+        let verdict = self
+            .passwords
+            .verify(password, record.map(|record| record.password_hash.as_str()))
+            .await?;
+        let (Some(record), Verdict::Right { rehash }) = (record, verdict) else {
+            return Ok(false);
+        };
+        self.store.forget_hits(&key).await.map_err(UserError::Store)?;
+        if let Some(hash) = rehash {
+            let change = Change::Password { hash, stamp: None };
+            self.store
+                .update(&record.id, &change)
+                .await
+                .map_err(UserError::Store)?;
+        }
+        Ok(true)
+    }
+
+    /// Checks the app's fields.
+    pub(crate) fn check_profile(&self, profile: Map<String, Value>) -> Result<Map<String, Value>, UserError> {
+        (self.profile)(profile)
+    }
+
+    /// A record for a new account: identifiers checked and normalised, the
+    /// password checked against the policy and hashed.
+    pub(crate) async fn new_record(
+        &self,
+        email: Option<&str>,
+        username: Option<&str>,
+        password: &Password,
+        profile: Map<String, Value>,
+    ) -> Result<UserRecord, UserError> {
+        let email = match (self.settings.enable_email, email) {
+            (true, Some(raw)) => {
+                Some(Email::parse(raw).map_err(|detail| UserError::invalid("email", detail))?)
+            }
+            (true, None) => return Err(UserError::invalid("email", "is required")),
+            (false, _) => None,
+        };
+        let username = match (self.settings.enable_username, username) {
+            (true, Some(raw)) => {
+                Some(Username::parse(raw).map_err(|detail| UserError::invalid("username", detail))?)
+            }
+            (true, None) => return Err(UserError::invalid("username", "is required")),
+            (false, _) => None,
+        };
+        self.passwords.check_new("password", password)?;
+        let profile = self.check_profile(profile)?;
+        let password_hash = self.passwords.hash(password).await?;
+        Ok(UserRecord {
+            id: random_hex()?,
+            email: email.as_ref().map(|email| email.as_str().to_owned()),
+            email_key: email.as_ref().map(|email| email.key().to_owned()),
+            username: username.as_ref().map(|name| name.as_str().to_owned()),
+            username_key: username.as_ref().map(|name| name.key().to_owned()),
+            password_hash,
+            stamp: random_hex()?,
+            active: true,
+            email_confirmed_at: None,
+            roles: Vec::new(),
+            profile,
+            created_at: self.now(),
+        })
+    }
+
+    /// Creates an account, as an administrator would (no throttle, no
+    /// generic answer: a taken email is a 409 here).
+    pub async fn create_user(&self, new: NewUser) -> Result<User, UserError> {
+        let mut record = self
+            .new_record(
+                new.email.as_deref(),
+                new.username.as_deref(),
+                &new.password,
+                new.profile,
+            )
+            .await?;
+        record.roles = new.roles;
+        match self.store.insert(&record).await.map_err(UserError::Store)? {
+            Insert::Created => Ok(User::from(&record)),
+            Insert::Taken(field) => Err(UserError::Taken(field)),
+        }
+    }
+
+    /// The user `login` names (email or username).
+    pub async fn find(&self, login: &str) -> Result<Option<User>, UserError> {
+        Ok(self
+            .by_login(&Login::parse(login))
+            .await?
+            .as_ref()
+            .map(User::from))
+    }
+
+    async fn record_of(&self, login: &str) -> Result<UserRecord, UserError> {
+        self.by_login(&Login::parse(login))
+            .await?
+            .ok_or(UserError::NotFound)
+    }
+
+    async fn apply(&self, id: &str, change: Change) -> Result<(), UserError> {
+        match self.store.update(id, &change).await.map_err(UserError::Store)? {
+            Update::Done => Ok(()),
+            Update::NotFound => Err(UserError::NotFound),
+            Update::Taken(field) => Err(UserError::Taken(field)),
+        }
+    }
+
+    /// Sets a new password (the policy applies) and ends every session of
+    /// the user.
+    pub async fn set_password(&self, login: &str, password: &Password) -> Result<(), UserError> {
+        let record = self.record_of(login).await?;
+        self.passwords.check_new("password", password)?;
+        let hash = self.passwords.hash(password).await?;
+        self.apply(
+            &record.id,
+            Change::Password {
+                hash,
+                stamp: Some(random_hex()?),
+            },
+        )
+        .await
+    }
+
+    /// Gives the user `role`; it counts from the user's next request.
+    pub async fn add_role(&self, login: &str, role: &str) -> Result<(), UserError> {
+        let record = self.record_of(login).await?;
+        self.apply(&record.id, Change::AddRole(role.to_owned())).await
+    }
+
+    /// Takes `role` away; it counts from the user's next request.
+    pub async fn remove_role(&self, login: &str, role: &str) -> Result<(), UserError> {
+        let record = self.record_of(login).await?;
+        self.apply(&record.id, Change::RemoveRole(role.to_owned())).await
+    }
+
+    /// Activates or deactivates the account; deactivation ends every
+    /// session at its next request.
+    pub async fn set_active(&self, login: &str, active: bool) -> Result<(), UserError> {
+        let record = self.record_of(login).await?;
+        self.apply(
+            &record.id,
+            Change::Active {
+                active,
+                stamp: random_hex()?,
+            },
+        )
+        .await
+    }
+}

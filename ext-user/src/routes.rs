@@ -1,0 +1,342 @@
+//! The JSON endpoints: register, sign in, sign out, change password, change
+//! username, edit profile, and the current user. Every one that changes
+//! state takes POST only (GET is a 405), so the CSRF check applies.
+
+use actix_web::http::header::{HeaderValue, ALLOW, CACHE_CONTROL};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use ext_core::session::SessionExt;
+use ext_core::Problem;
+use serde_json::{json, Map, Value};
+
+use crate::auth::{self, resolve, signed_in_record};
+use crate::events::UserEvent;
+use crate::identifier::{Login, Username};
+use crate::manager::random_hex;
+use crate::password::Password;
+use crate::store::{Change, Insert, Update};
+use crate::{CurrentUser, User, UserError, UserManager, UserSettings};
+
+/// Mounts the enabled flows under the prefix.
+pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
+    let post = |cfg: &mut web::ServiceConfig, path: &str, route: actix_web::Route| {
+        cfg.service(
+            web::resource(path)
+                .route(route)
+                .default_service(web::to(|| async { method_not_allowed("POST") })),
+        );
+    };
+    if settings.enable_register {
+        post(cfg, &settings.register_url, web::post().to(register));
+    }
+    post(cfg, &settings.login_url, web::post().to(sign_in));
+    post(cfg, &settings.logout_url, web::post().to(sign_out));
+    if settings.enable_change_password {
+        post(
+            cfg,
+            &settings.change_password_url,
+            web::post().to(change_password),
+        );
+    }
+    if settings.enable_change_username && settings.enable_username {
+        post(
+            cfg,
+            &settings.change_username_url,
+            web::post().to(change_username),
+        );
+    }
+    post(cfg, &settings.edit_user_profile_url, web::post().to(edit_profile));
+    cfg.service(
+        web::resource(&settings.current_user_url)
+            .route(web::get().to(current_user))
+            .default_service(web::to(|| async { method_not_allowed("GET, HEAD") })),
+    );
+}
+
+fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    let mut res = Problem::typed(
+        "method-not-allowed",
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Method not allowed",
+    )
+    .with_detail(format!("This resource takes {allow}."))
+    .to_response();
+    res.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
+    res
+}
+
+/// A JSON answer that no cache keeps.
+fn answer(status: StatusCode, body: Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(body)
+}
+
+/// A JSON object body, taken field by field with typed errors.
+struct Body(Map<String, Value>);
+
+impl Body {
+    fn parse(bytes: &[u8]) -> Result<Self, UserError> {
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(mut map)) => {
+                // A form field the CSRF check may have read; never a user field.
+                map.remove("csrf_token");
+                Ok(Self(map))
+            }
+            _ => Err(UserError::BadRequest(
+                "The body must be a JSON object.".to_owned(),
+            )),
+        }
+    }
+
+    fn string(&mut self, field: &'static str) -> Result<Option<String>, UserError> {
+        match self.0.remove(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text)),
+            Some(_) => Err(UserError::BadRequest(format!("`{field}` must be a string."))),
+        }
+    }
+
+    fn required(&mut self, field: &'static str) -> Result<String, UserError> {
+        self.string(field)?
+            .ok_or_else(|| UserError::invalid(field, "is required"))
+    }
+
+    fn password(&mut self, field: &'static str) -> Result<Password, UserError> {
+        self.required(field).map(Password::new)
+    }
+
+    fn flag(&mut self, field: &'static str) -> Result<bool, UserError> {
+        match self.0.remove(field) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(flag)) => Ok(flag),
+            Some(_) => Err(UserError::BadRequest(format!("`{field}` must be true or false."))),
+        }
+    }
+
+    fn finish(self) -> Result<(), UserError> {
+        match self.0.keys().next() {
+            None => Ok(()),
+            Some(field) => Err(UserError::BadRequest(format!(
+                "`{field}` is not a field of this endpoint."
+            ))),
+        }
+    }
+}
+
+fn retyped(
+    settings: &UserSettings,
+    body: &mut Body,
+    password: &Password,
+    field: &'static str,
+) -> Result<(), UserError> {
+    if !settings.require_retype_password {
+        body.0.remove("retype_password");
+        return Ok(());
+    }
+    let retype = body.password("retype_password")?;
+    if retype.expose() != password.expose() {
+        return Err(UserError::invalid(
+            "retype_password",
+            format!("does not match `{field}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// The client's address, for the per-client throttle.
+fn client(req: &HttpRequest, settings: &UserSettings) -> String {
+    let address = if settings.trust_proxy_headers {
+        req.connection_info().realip_remote_addr().map(str::to_owned)
+    } else {
+        req.peer_addr().map(|peer| peer.ip().to_string())
+    };
+    format!("client:{}", address.as_deref().unwrap_or("unknown"))
+}
+
+/// Registration answers the same whether or not the email was free: the
+/// page cannot be used to learn who has an account.
+const REGISTERED: &str =
+    "If this email address was not registered yet, the account is ready: sign in to use it.";
+
+async fn register(manager: web::Data<UserManager>, body: web::Bytes) -> Result<HttpResponse, UserError> {
+    let mut body = Body::parse(&body)?;
+    let email = body.string("email")?;
+    let username = body.string("username")?;
+    let password = body.password("password")?;
+    retyped(&manager.settings, &mut body, &password, "password")?;
+    let record = manager
+        .new_record(email.as_deref(), username.as_deref(), &password, body.0)
+        .await?;
+    match manager.store.insert(&record).await.map_err(UserError::Store)? {
+        Insert::Created => manager.emit(UserEvent::Registered(&User::from(&record))),
+        Insert::Taken(crate::store::Field::Email) => {}
+        Insert::Taken(field) => return Err(UserError::Taken(field)),
+    }
+    Ok(answer(
+        StatusCode::ACCEPTED,
+        json!({ "status": "registered", "detail": REGISTERED }),
+    ))
+}
+
+async fn sign_in(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
+    let mut body = Body::parse(&body)?;
+    let login = match body.string("login")? {
+        Some(login) => login,
+        None => match body.string("email")? {
+            Some(email) => email,
+            None => body.required("username")?,
+        },
+    };
+    let password = body.password("password")?;
+    let remember = body.flag("remember_me")?;
+    body.finish()?;
+    manager.passwords.check_length("password", &password)?;
+    manager
+        .throttle(&client(&req, &manager.settings), manager.settings.client_attempts)
+        .await?;
+    let login = Login::parse(&login);
+    let record = manager.by_login(&login).await?;
+    let right = manager.check_password(record.as_ref(), &login, &password).await?;
+    let Some(record) = record.filter(|record| right && record.active) else {
+        manager.emit(UserEvent::SignInFailed { login: login.key() });
+        return Err(UserError::SignInFailed);
+    };
+    let session = req
+        .session()
+        .ok_or_else(|| UserError::Internal("no session".to_owned()))?;
+    auth::sign_in(&manager, &session, &record, remember)?;
+    let user = User::from(&record);
+    auth::refresh(&req, Some(user.clone()));
+    manager.emit(UserEvent::SignedIn(&user));
+    Ok(answer(StatusCode::OK, json!({ "user": user })))
+}
+
+async fn sign_out(req: HttpRequest, manager: web::Data<UserManager>) -> Result<HttpResponse, UserError> {
+    let user = resolve(&req).await?;
+    if let Some(session) = req.session() {
+        auth::sign_out(&session);
+    }
+    auth::refresh(&req, None);
+    if let Some(user) = &user {
+        manager.emit(UserEvent::SignedOut(user));
+    }
+    Ok(HttpResponse::NoContent()
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .finish())
+}
+
+async fn change_password(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
+    let record = signed_in_record(&req).await?.ok_or(UserError::Unauthenticated)?;
+    let mut body = Body::parse(&body)?;
+    let old = body.password("old_password")?;
+    let new = body.password("new_password")?;
+    retyped(&manager.settings, &mut body, &new, "new_password")?;
+    body.finish()?;
+    manager.passwords.check_length("old_password", &old)?;
+    manager.passwords.check_new("new_password", &new)?;
+    let login = Login::parse(&record.id);
+    if !manager.check_password(Some(&record), &login, &old).await? {
+        return Err(UserError::invalid("old_password", "is not your current password"));
+    }
+    let hash = manager.passwords.hash(&new).await?;
+    let stamp = random_hex()?;
+    let change = Change::Password {
+        hash,
+        stamp: Some(stamp.clone()),
+    };
+    if manager
+        .store
+        .update(&record.id, &change)
+        .await
+        .map_err(UserError::Store)?
+        != Update::Done
+    {
+        return Err(UserError::Unauthenticated);
+    }
+    if let Some(session) = req.session() {
+        auth::restamp(&session, &stamp)?;
+    }
+    let user = User::from(&record);
+    manager.emit(UserEvent::PasswordChanged(&user));
+    Ok(answer(StatusCode::OK, json!({ "status": "password-changed" })))
+}
+
+async fn change_username(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
+    let record = signed_in_record(&req).await?.ok_or(UserError::Unauthenticated)?;
+    let mut body = Body::parse(&body)?;
+    let new = body.required("new_username")?;
+    let password = body.password("old_password")?;
+    body.finish()?;
+    let new = Username::parse(&new).map_err(|detail| UserError::invalid("new_username", detail))?;
+    manager.passwords.check_length("old_password", &password)?;
+    let login = Login::parse(&record.id);
+    if !manager.check_password(Some(&record), &login, &password).await? {
+        return Err(UserError::invalid("old_password", "is not your current password"));
+    }
+    let change = Change::Username {
+        shown: new.as_str().to_owned(),
+        key: new.key().to_owned(),
+    };
+    match manager
+        .store
+        .update(&record.id, &change)
+        .await
+        .map_err(UserError::Store)?
+    {
+        Update::Done => {}
+        Update::NotFound => return Err(UserError::Unauthenticated),
+        Update::Taken(field) => return Err(UserError::Taken(field)),
+    }
+    let old = record.username.clone().unwrap_or_default();
+    let mut user = User::from(&record);
+    user.username = Some(new.as_str().to_owned());
+    auth::refresh(&req, Some(user.clone()));
+    manager.emit(UserEvent::UsernameChanged {
+        user: &user,
+        old: &old,
+    });
+    Ok(answer(StatusCode::OK, json!({ "user": user })))
+}
+
+async fn edit_profile(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    user: CurrentUser,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
+    let Body(fields) = Body::parse(&body)?;
+    let mut profile = user.profile.clone();
+    profile.extend(fields);
+    let profile = manager.check_profile(profile)?;
+    let change = Change::Profile(profile.clone());
+    if manager
+        .store
+        .update(&user.id, &change)
+        .await
+        .map_err(UserError::Store)?
+        != Update::Done
+    {
+        return Err(UserError::Unauthenticated);
+    }
+    let mut user = user.0;
+    user.profile = profile;
+    auth::refresh(&req, Some(user.clone()));
+    Ok(answer(StatusCode::OK, json!({ "user": user })))
+}
+
+async fn current_user(user: CurrentUser) -> HttpResponse {
+    answer(StatusCode::OK, json!({ "user": user.0 }))
+}

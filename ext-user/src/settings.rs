@@ -1,0 +1,226 @@
+//! `[user]` / `USER_*`: Flask-User's keys, with its defaults where they are
+//! safe. Where ours differ, the field says why.
+
+use ext_core::ExtensionError;
+use serde::Deserialize;
+
+use crate::password::HashSettings;
+
+/// Which store keeps the users.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreChoice {
+    /// ext-orm's database (feature `orm`).
+    Sqlalchemy,
+    /// ext-mongo's database (feature `mongo`).
+    Mongodb,
+}
+
+/// ext-user's settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserSettings {
+    /// `USER_APP_NAME`.
+    pub app_name: String,
+    /// `USER_ENABLE_REGISTER`: self sign-up. Default true.
+    pub enable_register: bool,
+    /// `USER_ENABLE_USERNAME`: users have usernames. Default true.
+    pub enable_username: bool,
+    /// `USER_ENABLE_EMAIL`: users have email addresses. Default true.
+    pub enable_email: bool,
+    /// `USER_ENABLE_CHANGE_PASSWORD`. Default true.
+    pub enable_change_password: bool,
+    /// `USER_ENABLE_CHANGE_USERNAME`. Default true.
+    pub enable_change_username: bool,
+    /// `USER_ENABLE_REMEMBER_ME`: a sign-in may ask for a cookie that
+    /// outlives the browser. When false, `remember_me` is ignored by the
+    /// server, not only hidden. Default true.
+    pub enable_remember_me: bool,
+    /// `USER_REQUIRE_RETYPE_PASSWORD`: register and change-password need
+    /// `retype_password` equal to the new password. Default true.
+    pub require_retype_password: bool,
+    /// `USER_ENABLE_CONFIRM_EMAIL`. Flask-User's default is true; the email
+    /// flows are not built yet, so it must stay false for now.
+    pub enable_confirm_email: bool,
+    /// `USER_REGISTER_URL`, relative to the prefix (`[app.url_prefixes]
+    /// user`, default `/user`). Flask-User's keys hold the whole path; here
+    /// one prefix moves them all.
+    pub register_url: String,
+    /// `USER_LOGIN_URL` (sign-in).
+    pub login_url: String,
+    /// `USER_LOGOUT_URL` (sign-out; POST only, unlike Flask-User).
+    pub logout_url: String,
+    /// `USER_CHANGE_PASSWORD_URL`.
+    pub change_password_url: String,
+    /// `USER_CHANGE_USERNAME_URL`.
+    pub change_username_url: String,
+    /// `USER_EDIT_USER_PROFILE_URL`.
+    pub edit_user_profile_url: String,
+    /// The signed-in user as JSON (Flask-User has none).
+    pub current_user_url: String,
+    /// Where users live; by default whichever of ext-orm and ext-mongo
+    /// the app registered (ext-orm if both).
+    pub store: Option<StoreChoice>,
+    /// Sign-in attempts per account (or unknown login) in one window before
+    /// 429. Default 5; with the window, at most 100 per hour (ASVS 2.2.1).
+    pub login_attempts: u32,
+    /// The throttle window, seconds. Default 900 (15 minutes).
+    pub login_window_secs: i64,
+    /// Sign-in attempts from one client address in one window. Default 100.
+    pub client_attempts: u32,
+    /// Take the client address from `Forwarded` / `X-Forwarded-For`. Only
+    /// behind a proxy that sets them; default false (the peer address).
+    pub trust_proxy_headers: bool,
+    /// A session with no request for this long is signed out.
+    /// `USER_USER_SESSION_EXPIRATION`; default 1800 s (Flask-User: 3600).
+    pub idle_timeout_secs: i64,
+    /// A session is signed out this long after sign-in, however busy.
+    /// Default 43200 s (12 hours); Flask-User has none.
+    pub absolute_timeout_secs: i64,
+    /// The same for a remember-me sign-in; default 30 days.
+    pub remember_me_secs: i64,
+    /// See [`HashSettings`].
+    pub hash_memory_kib: u32,
+    /// See [`HashSettings`].
+    pub hash_iterations: u32,
+    /// See [`HashSettings`].
+    pub hash_parallelism: u32,
+    /// See [`HashSettings`].
+    pub allow_weak_params_for_tests: bool,
+    /// See [`HashSettings`].
+    pub hash_concurrency: usize,
+    /// See [`HashSettings`].
+    pub hash_queue: usize,
+    /// See [`HashSettings`].
+    pub password_min_length: usize,
+    /// See [`HashSettings`].
+    pub password_max_length: usize,
+    /// See [`HashSettings`].
+    pub refuse_common_passwords: bool,
+}
+
+impl Default for UserSettings {
+    fn default() -> Self {
+        let hash = HashSettings::default();
+        Self {
+            app_name: "USER_APP_NAME".to_owned(),
+            enable_register: true,
+            enable_username: true,
+            enable_email: true,
+            enable_change_password: true,
+            enable_change_username: true,
+            enable_remember_me: true,
+            require_retype_password: true,
+            enable_confirm_email: false,
+            register_url: "/register".to_owned(),
+            login_url: "/sign-in".to_owned(),
+            logout_url: "/sign-out".to_owned(),
+            change_password_url: "/change-password".to_owned(),
+            change_username_url: "/change-username".to_owned(),
+            edit_user_profile_url: "/edit_user_profile".to_owned(),
+            current_user_url: "/me".to_owned(),
+            store: None,
+            login_attempts: 5,
+            login_window_secs: 900,
+            client_attempts: 100,
+            trust_proxy_headers: false,
+            idle_timeout_secs: 1800,
+            absolute_timeout_secs: 43_200,
+            remember_me_secs: 30 * 86_400,
+            hash_memory_kib: hash.hash_memory_kib,
+            hash_iterations: hash.hash_iterations,
+            hash_parallelism: hash.hash_parallelism,
+            allow_weak_params_for_tests: hash.allow_weak_params_for_tests,
+            hash_concurrency: hash.hash_concurrency,
+            hash_queue: hash.hash_queue,
+            password_min_length: hash.password_min_length,
+            password_max_length: hash.password_max_length,
+            refuse_common_passwords: hash.refuse_common_passwords,
+        }
+    }
+}
+
+/// The most password checks one account may get in an hour (ASVS 2.2.1).
+pub const MAX_CHECKS_PER_HOUR: i64 = 100;
+
+impl UserSettings {
+    /// Refuses settings that contradict each other or weaken a guarantee,
+    /// naming the key.
+    pub fn validate(&self) -> Result<(), ExtensionError> {
+        if !self.enable_email && !self.enable_username {
+            return Err(ExtensionError::invalid_setting(
+                "user.enable_email",
+                "users need an email or a username: enable one",
+            ));
+        }
+        if self.enable_confirm_email {
+            return Err(ExtensionError::invalid_setting(
+                "user.enable_confirm_email",
+                "email confirmation is not available yet; leave it false",
+            ));
+        }
+        if self.login_window_secs < 60 {
+            return Err(ExtensionError::invalid_setting(
+                "user.login_window_secs",
+                "must be 60 or more",
+            ));
+        }
+        if self.login_attempts == 0 || self.client_attempts == 0 {
+            return Err(ExtensionError::invalid_setting(
+                "user.login_attempts",
+                "must be 1 or more",
+            ));
+        }
+        let windows_per_hour = (3600 + self.login_window_secs - 1) / self.login_window_secs;
+        if i64::from(self.login_attempts) * windows_per_hour > MAX_CHECKS_PER_HOUR {
+            return Err(ExtensionError::invalid_setting(
+                "user.login_attempts",
+                format!(
+                    "{} attempts per {} s allow more than {MAX_CHECKS_PER_HOUR} password checks per account per hour",
+                    self.login_attempts, self.login_window_secs
+                ),
+            ));
+        }
+        for (key, seconds) in [
+            ("user.idle_timeout_secs", self.idle_timeout_secs),
+            ("user.absolute_timeout_secs", self.absolute_timeout_secs),
+            ("user.remember_me_secs", self.remember_me_secs),
+        ] {
+            if seconds < 60 {
+                return Err(ExtensionError::invalid_setting(key, "must be 60 or more"));
+            }
+        }
+        for (key, path) in [
+            ("user.register_url", &self.register_url),
+            ("user.login_url", &self.login_url),
+            ("user.logout_url", &self.logout_url),
+            ("user.change_password_url", &self.change_password_url),
+            ("user.change_username_url", &self.change_username_url),
+            ("user.edit_user_profile_url", &self.edit_user_profile_url),
+            ("user.current_user_url", &self.current_user_url),
+        ] {
+            if !path.starts_with('/') || path.contains(['{', '}', '?', '#']) {
+                return Err(ExtensionError::invalid_setting(
+                    key,
+                    "must be a path such as /sign-in",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The hashing part.
+    pub fn hash_settings(&self) -> HashSettings {
+        HashSettings {
+            hash_memory_kib: self.hash_memory_kib,
+            hash_iterations: self.hash_iterations,
+            hash_parallelism: self.hash_parallelism,
+            allow_weak_params_for_tests: self.allow_weak_params_for_tests,
+            hash_concurrency: self.hash_concurrency,
+            hash_queue: self.hash_queue,
+            password_min_length: self.password_min_length,
+            password_max_length: self.password_max_length,
+            refuse_common_passwords: self.refuse_common_passwords,
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Where users live: the [`UserStore`] trait, and its implementations on
+//! ext-orm (feature `orm`) and ext-mongo (feature `mongo`).
+//!
+//! A store keeps user records, their roles and the throttle counters. It
+//! looks users up by exact key only (the normalised email or username,
+//! never a pattern), and its database enforces uniqueness of both keys, so
+//! that two registrations racing for one address make one user.
+
+#[cfg(feature = "mongo")]
+mod mongo;
+#[cfg(feature = "orm")]
+mod sql;
+
+use std::fmt;
+use std::future::Future;
+
+use ext_core::BoxError;
+use futures_util::future::BoxFuture;
+use serde_json::{Map, Value};
+
+#[cfg(feature = "mongo")]
+pub use self::mongo::MongoUserStore;
+#[cfg(feature = "orm")]
+pub use self::sql::SqlUserStore;
+
+/// A user as the store keeps it. `password_hash` and `stamp` never leave
+/// ext-user: [`crate::User`] is what handlers see.
+#[derive(Clone, PartialEq)]
+pub struct UserRecord {
+    /// 32 hex digits from the OS's random source.
+    pub id: String,
+    /// The email as typed (NFKC).
+    pub email: Option<String>,
+    /// Its lookup key (lower case), unique.
+    pub email_key: Option<String>,
+    /// The username as typed (NFKC).
+    pub username: Option<String>,
+    /// Its lookup key (lower case), unique.
+    pub username_key: Option<String>,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+    /// Changes whenever every session of the user must end (a password
+    /// change, a deactivation); sessions carry the value they began with.
+    pub stamp: String,
+    /// Deactivated users cannot sign in, and their sessions end.
+    pub active: bool,
+    /// When the email was confirmed (seconds since the epoch).
+    pub email_confirmed_at: Option<i64>,
+    /// Role names, compared exactly.
+    pub roles: Vec<String>,
+    /// The app's own fields.
+    pub profile: Map<String, Value>,
+    /// When the user registered (seconds since the epoch).
+    pub created_at: i64,
+}
+
+impl fmt::Debug for UserRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UserRecord")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("username", &self.username)
+            .field("active", &self.active)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which unique identifier a write collided on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// `email_key`.
+    Email,
+    /// `username_key`.
+    Username,
+}
+
+/// The outcome of [`UserStore::insert`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Insert {
+    /// The user exists now.
+    Created,
+    /// Another user has this identifier; nothing was written.
+    Taken(Field),
+}
+
+/// One change to a user, applied atomically by [`UserStore::update`].
+#[derive(Clone, PartialEq)]
+pub enum Change {
+    /// A new password hash; `stamp` is set when other sessions must end
+    /// (a change, not a rehash).
+    Password {
+        /// The new PHC string.
+        hash: String,
+        /// The new stamp, if any.
+        stamp: Option<String>,
+    },
+    /// A new username.
+    Username {
+        /// As typed.
+        shown: String,
+        /// Its key.
+        key: String,
+    },
+    /// The app's fields, replaced whole.
+    Profile(Map<String, Value>),
+    /// Activate or deactivate, with a new stamp.
+    Active {
+        /// The new state.
+        active: bool,
+        /// The new stamp.
+        stamp: String,
+    },
+    /// Adds a role (no-op if present).
+    AddRole(String),
+    /// Removes a role (no-op if absent).
+    RemoveRole(String),
+}
+
+impl fmt::Debug for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Change::Password { .. } => f.write_str("Password(<redacted>)"),
+            Change::Username { shown, .. } => f.debug_tuple("Username").field(shown).finish(),
+            Change::Profile(profile) => f.debug_tuple("Profile").field(&profile.len()).finish(),
+            Change::Active { active, .. } => f.debug_tuple("Active").field(active).finish(),
+            Change::AddRole(role) => f.debug_tuple("AddRole").field(role).finish(),
+            Change::RemoveRole(role) => f.debug_tuple("RemoveRole").field(role).finish(),
+        }
+    }
+}
+
+/// The outcome of [`UserStore::update`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    /// Applied.
+    Done,
+    /// No user has this id.
+    NotFound,
+    /// The new username is taken; nothing was written.
+    Taken(Field),
+}
+
+/// A throttle counter after one more hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hits {
+    /// Hits in the current window, this one included.
+    pub count: u32,
+    /// When the window ends (seconds since the epoch).
+    pub window_ends: i64,
+}
+
+/// A place to keep users, as axum-login's backends: an associated error
+/// type and `Send` futures, so a store of your own plugs in with
+/// [`crate::Users::store`].
+pub trait UserStore: Send + Sync + 'static {
+    /// What the store fails with; logged, answered as a 503.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Creates tables and indexes if missing; runs at start-up.
+    fn prepare(&self) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Inserts `user`, unless its email or username key is taken.
+    fn insert(&self, user: &UserRecord) -> impl Future<Output = Result<Insert, Self::Error>> + Send;
+
+    /// The user with this id.
+    fn by_id(&self, id: &str) -> impl Future<Output = Result<Option<UserRecord>, Self::Error>> + Send;
+
+    /// The user whose `email_key` is exactly `key`.
+    fn by_email(&self, key: &str) -> impl Future<Output = Result<Option<UserRecord>, Self::Error>> + Send;
+
+    /// The user whose `username_key` is exactly `key`.
+    fn by_username(&self, key: &str) -> impl Future<Output = Result<Option<UserRecord>, Self::Error>> + Send;
+
+    /// Applies `change` to the user `id`.
+    fn update(&self, id: &str, change: &Change) -> impl Future<Output = Result<Update, Self::Error>> + Send;
+
+    /// Counts one hit on the throttle counter `key`, atomically: a window
+    /// of `window` seconds starts at the first hit after the last one
+    /// ended.
+    fn hit(&self, key: &str, now: i64, window: i64)
+        -> impl Future<Output = Result<Hits, Self::Error>> + Send;
+
+    /// Forgets the counter `key`.
+    fn forget_hits(&self, key: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// [`UserStore`] with its types erased, so the app holds any store.
+pub(crate) trait DynUserStore: Send + Sync + 'static {
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>>;
+    fn insert<'a>(&'a self, user: &'a UserRecord) -> BoxFuture<'a, Result<Insert, BoxError>>;
+    fn by_id<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, BoxError>>;
+    fn by_email<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, BoxError>>;
+    fn by_username<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, BoxError>>;
+    fn update<'a>(&'a self, id: &'a str, change: &'a Change) -> BoxFuture<'a, Result<Update, BoxError>>;
+    fn hit<'a>(&'a self, key: &'a str, now: i64, window: i64) -> BoxFuture<'a, Result<Hits, BoxError>>;
+    fn forget_hits<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), BoxError>>;
+}
+
+fn boxed<T>(result: Result<T, impl std::error::Error + Send + Sync + 'static>) -> Result<T, BoxError> {
+    result.map_err(|error| Box::new(error) as BoxError)
+}
+
+impl<S: UserStore> DynUserStore for S {
+    fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
+        Box::pin(async move { boxed(UserStore::prepare(self).await) })
+    }
+    fn insert<'a>(&'a self, user: &'a UserRecord) -> BoxFuture<'a, Result<Insert, BoxError>> {
+        Box::pin(async move { boxed(UserStore::insert(self, user).await) })
+    }
+    fn by_id<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, BoxError>> {
+        Box::pin(async move { boxed(UserStore::by_id(self, id).await) })
+    }
+    fn by_email<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, BoxError>> {
+        Box::pin(async move { boxed(UserStore::by_email(self, key).await) })
+    }
+    fn by_username<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, BoxError>> {
+        Box::pin(async move { boxed(UserStore::by_username(self, key).await) })
+    }
+    fn update<'a>(&'a self, id: &'a str, change: &'a Change) -> BoxFuture<'a, Result<Update, BoxError>> {
+        Box::pin(async move { boxed(UserStore::update(self, id, change).await) })
+    }
+    fn hit<'a>(&'a self, key: &'a str, now: i64, window: i64) -> BoxFuture<'a, Result<Hits, BoxError>> {
+        Box::pin(async move { boxed(UserStore::hit(self, key, now, window).await) })
+    }
+    fn forget_hits<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move { boxed(UserStore::forget_hits(self, key).await) })
+    }
+}

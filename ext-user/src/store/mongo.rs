@@ -1,0 +1,250 @@
+//! Users in MongoDB through ext-mongo (feature `mongo`).
+//!
+//! Two collections: `users` (`_id` is the user id; sparse unique indexes on
+//! `email_key` and `username_key`, created at start-up; roles are an array;
+//! the profile is JSON text, so an app's field names need no escaping) and
+//! `user_throttle` (`_id` is the counter key). Every lookup is an equality
+//! on a string: a JSON body can never smuggle an operator in, because the
+//! fields are typed before they get here.
+
+use mongodb::bson::{doc, Bson, Document};
+use mongodb::error::{Error as MongoError, ErrorKind, WriteFailure};
+use mongodb::options::{IndexOptions, ReturnDocument};
+use mongodb::{Collection, Database, IndexModel};
+use serde_json::{Map, Value};
+
+use super::{Change, Field, Hits, Insert, Update, UserRecord, UserStore};
+
+/// Users, roles and throttle counters in MongoDB.
+#[derive(Debug, Clone)]
+pub struct MongoUserStore {
+    users: Collection<Document>,
+    throttle: Collection<Document>,
+}
+
+/// What the MongoDB store fails with.
+#[derive(Debug, thiserror::Error)]
+pub enum MongoStoreError {
+    /// The server refused or did not answer.
+    #[error(transparent)]
+    Mongo(#[from] MongoError),
+    /// A stored document is not a user.
+    #[error("a stored user is malformed: {0}")]
+    Malformed(String),
+}
+
+fn is_duplicate_key(error: &MongoError) -> bool {
+    match error.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(write)) => write.code == 11000,
+        ErrorKind::Command(command) => command.code == 11000,
+        _ => false,
+    }
+}
+
+fn text(document: &Document, key: &str) -> Result<String, MongoStoreError> {
+    document
+        .get_str(key)
+        .map(str::to_owned)
+        .map_err(|_| MongoStoreError::Malformed(format!("`{key}` is missing")))
+}
+
+fn optional_text(document: &Document, key: &str) -> Option<String> {
+    document.get_str(key).ok().map(str::to_owned)
+}
+
+fn integer(value: Option<&Bson>) -> Option<i64> {
+    match value {
+        Some(Bson::Int64(n)) => Some(*n),
+        Some(Bson::Int32(n)) => Some(i64::from(*n)),
+        _ => None,
+    }
+}
+
+fn record(document: &Document) -> Result<UserRecord, MongoStoreError> {
+    let profile = text(document, "profile")?;
+    let profile: Map<String, Value> =
+        serde_json::from_str(&profile).map_err(|error| MongoStoreError::Malformed(error.to_string()))?;
+    let roles = match document.get_array("roles") {
+        Ok(roles) => roles
+            .iter()
+            .filter_map(|role| role.as_str().map(str::to_owned))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    Ok(UserRecord {
+        id: text(document, "_id")?,
+        email: optional_text(document, "email"),
+        email_key: optional_text(document, "email_key"),
+        username: optional_text(document, "username"),
+        username_key: optional_text(document, "username_key"),
+        password_hash: text(document, "password_hash")?,
+        stamp: text(document, "stamp")?,
+        active: document.get_bool("active").unwrap_or(false),
+        email_confirmed_at: integer(document.get("email_confirmed_at")),
+        roles,
+        profile,
+        created_at: integer(document.get("created_at")).unwrap_or(0),
+    })
+}
+
+fn document(user: &UserRecord) -> Result<Document, MongoStoreError> {
+    let profile = serde_json::to_string(&user.profile)
+        .map_err(|error| MongoStoreError::Malformed(error.to_string()))?;
+    let mut document = doc! {
+        "_id": &user.id,
+        "password_hash": &user.password_hash,
+        "stamp": &user.stamp,
+        "active": user.active,
+        "roles": &user.roles,
+        "profile": profile,
+        "created_at": user.created_at,
+    };
+    // Absent rather than null: the unique indexes are sparse.
+    let optional = [
+        ("email", &user.email),
+        ("email_key", &user.email_key),
+        ("username", &user.username),
+        ("username_key", &user.username_key),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            document.insert(key, value);
+        }
+    }
+    if let Some(at) = user.email_confirmed_at {
+        document.insert("email_confirmed_at", at);
+    }
+    Ok(document)
+}
+
+impl MongoUserStore {
+    /// A store in the collections `users` and `user_throttle` of `db`.
+    pub fn new(db: &Database) -> Self {
+        Self {
+            users: db.collection("users"),
+            throttle: db.collection("user_throttle"),
+        }
+    }
+
+    async fn one(&self, filter: Document) -> Result<Option<UserRecord>, MongoStoreError> {
+        match self.users.find_one(filter).await? {
+            Some(document) => Ok(Some(record(&document)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn apply(&self, id: &str, update: Document) -> Result<Update, MongoStoreError> {
+        match self.users.update_one(doc! { "_id": id }, update).await {
+            Ok(result) if result.matched_count == 0 => Ok(Update::NotFound),
+            Ok(_) => Ok(Update::Done),
+            Err(error) if is_duplicate_key(&error) => Ok(Update::Taken(Field::Username)),
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+impl UserStore for MongoUserStore {
+    type Error = MongoStoreError;
+
+    async fn prepare(&self) -> Result<(), MongoStoreError> {
+        for key in ["email_key", "username_key"] {
+            let index = IndexModel::builder()
+                .keys(doc! { key: 1 })
+                .options(IndexOptions::builder().unique(true).sparse(true).build())
+                .build();
+            self.users.create_index(index).await?;
+        }
+        Ok(())
+    }
+
+    async fn insert(&self, user: &UserRecord) -> Result<Insert, MongoStoreError> {
+        match self.users.insert_one(document(user)?).await {
+            Ok(_) => Ok(Insert::Created),
+            Err(error) if is_duplicate_key(&error) => {
+                let email_taken = match &user.email_key {
+                    Some(key) => self.users.find_one(doc! { "email_key": key }).await?.is_some(),
+                    None => false,
+                };
+                Ok(Insert::Taken(if email_taken {
+                    Field::Email
+                } else {
+                    Field::Username
+                }))
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn by_id(&self, id: &str) -> Result<Option<UserRecord>, MongoStoreError> {
+        self.one(doc! { "_id": id }).await
+    }
+
+    async fn by_email(&self, key: &str) -> Result<Option<UserRecord>, MongoStoreError> {
+        self.one(doc! { "email_key": key }).await
+    }
+
+    async fn by_username(&self, key: &str) -> Result<Option<UserRecord>, MongoStoreError> {
+        self.one(doc! { "username_key": key }).await
+    }
+
+    async fn update(&self, id: &str, change: &Change) -> Result<Update, MongoStoreError> {
+        let update = match change {
+            Change::Password { hash, stamp } => {
+                let mut set = doc! { "password_hash": hash };
+                if let Some(stamp) = stamp {
+                    set.insert("stamp", stamp);
+                }
+                doc! { "$set": set }
+            }
+            Change::Username { shown, key } => doc! { "$set": { "username": shown, "username_key": key } },
+            Change::Profile(profile) => {
+                let profile = serde_json::to_string(profile)
+                    .map_err(|error| MongoStoreError::Malformed(error.to_string()))?;
+                doc! { "$set": { "profile": profile } }
+            }
+            Change::Active { active, stamp } => doc! { "$set": { "active": active, "stamp": stamp } },
+            Change::AddRole(role) => doc! { "$addToSet": { "roles": role } },
+            Change::RemoveRole(role) => doc! { "$pull": { "roles": role } },
+        };
+        self.apply(id, update).await
+    }
+
+    async fn hit(&self, key: &str, now: i64, window: i64) -> Result<Hits, MongoStoreError> {
+        let ends = now.saturating_add(window);
+        // A window that has ended starts again. Only one request can do
+        // that: the filter stops matching once the new end is written.
+        self.throttle
+            .update_one(
+                doc! { "_id": key, "window_ends": { "$lte": now } },
+                doc! { "$set": { "hits": 0_i64, "window_ends": ends } },
+            )
+            .await?;
+        let count = doc! { "$inc": { "hits": 1_i64 }, "$setOnInsert": { "window_ends": ends } };
+        let mut attempt = self
+            .throttle
+            .find_one_and_update(doc! { "_id": key }, count.clone())
+            .upsert(true)
+            .return_document(ReturnDocument::After)
+            .await;
+        // Two first hits racing to insert: one wins, the other counts on it.
+        if matches!(&attempt, Err(error) if is_duplicate_key(error)) {
+            attempt = self
+                .throttle
+                .find_one_and_update(doc! { "_id": key }, count)
+                .upsert(true)
+                .return_document(ReturnDocument::After)
+                .await;
+        }
+        let document =
+            attempt?.ok_or_else(|| MongoStoreError::Malformed("no throttle document".to_owned()))?;
+        Ok(Hits {
+            count: integer(document.get("hits")).map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+            window_ends: integer(document.get("window_ends")).unwrap_or(ends),
+        })
+    }
+
+    async fn forget_hits(&self, key: &str) -> Result<(), MongoStoreError> {
+        self.throttle.delete_one(doc! { "_id": key }).await?;
+        Ok(())
+    }
+}
