@@ -1,0 +1,133 @@
+//! Brute-force claims B1–B3 and L1: counted per account (and per unknown
+//! login, the same way), in the store, with a clock the test moves.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{register, sqlite, start, Browser, FAST_HASHING, PASSWORD};
+use serde_json::json;
+
+async fn attempt<S>(app: &S, login: &str, password: &str) -> common::Answer
+where
+    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>,
+{
+    Browser::new()
+        .post(app, "/user/sign-in", json!({"login": login, "password": password}))
+        .await
+}
+
+/// B1 and B2: five attempts per 15 minutes, then 429 with `Retry-After`
+/// and no hash; an unknown login is stopped at the same point with the
+/// same answer.
+#[actix_rt::test]
+async fn the_sixth_attempt_is_refused_without_checking_the_password() {
+    let h = start(&sqlite(), &FAST_HASHING).await;
+    register(&h.app, "joe@example.com", "joe").await;
+    let mut refusals = Vec::new();
+    for login in ["joe", "nobody-here"] {
+        for n in 1..=5 {
+            assert_eq!(attempt(&h.app, login, "wrong password").await.status, 401, "{login} #{n}");
+        }
+        let checks = h.manager.passwords().verifications_run();
+        let refused = attempt(&h.app, login, "wrong password").await;
+        assert_eq!(refused.status, 429, "{login}");
+        let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+        assert!(wait > 0 && wait <= 900, "{wait}");
+        assert_eq!(h.manager.passwords().verifications_run(), checks, "no argon2 after the limit");
+        refusals.push((refused.body.clone(), refused.header_names()));
+    }
+    assert_eq!(refusals[0], refusals[1], "the throttle does not tell known from unknown");
+}
+
+/// B1: over an hour of trying, no more than 100 checks of one account,
+/// whatever the pace; and settings that would allow more are refused.
+#[actix_rt::test]
+async fn no_account_gets_more_than_100_checks_an_hour() {
+    let h = start(&sqlite(), &FAST_HASHING).await;
+    register(&h.app, "kim@example.com", "kim").await;
+    let before = h.manager.passwords().verifications_run();
+    for _ in 0..150 {
+        attempt(&h.app, "kim", "wrong password").await;
+        h.clock.advance(24); // 150 × 24 s = one hour
+    }
+    let checks = h.manager.passwords().verifications_run() - before;
+    assert!(checks <= 100, "{checks} checks in an hour");
+    assert!(checks >= 5, "the limit is per window, not for ever: {checks}");
+
+    // 30 per 15 minutes would be 120 an hour.
+    let db = sqlite();
+    let mut env = FAST_HASHING.to_vec();
+    env.push(("USER_LOGIN_ATTEMPTS", "30"));
+    let error = ext_core::AppBuilder::new(common::config(&db, &env))
+        .register(ext_orm::Orm::new())
+        .register(ext_core::session::Sessions::new())
+        .register(ext_core::session::Csrf::new())
+        .register(ext_user::Users::new())
+        .init()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("user.login_attempts"), "{error}");
+}
+
+/// B3: the lockout ends by itself; a right password during it is refused
+/// like any other; a success before the limit resets the count.
+#[actix_rt::test]
+async fn lockout_is_soft_and_a_success_resets_the_count() {
+    let h = start(&sqlite(), &FAST_HASHING).await;
+    register(&h.app, "lee@example.com", "lee").await;
+
+    for _ in 0..4 {
+        assert_eq!(attempt(&h.app, "lee", "wrong password").await.status, 401);
+    }
+    assert_eq!(attempt(&h.app, "lee", PASSWORD).await.status, 200);
+    for _ in 0..5 {
+        assert_eq!(attempt(&h.app, "lee", "wrong password").await.status, 401, "the count restarted");
+    }
+    let locked = attempt(&h.app, "lee", PASSWORD).await;
+    assert_eq!(locked.status, 429, "no oracle during lockout");
+    h.clock.advance(901);
+    assert_eq!(attempt(&h.app, "lee", PASSWORD).await.status, 200, "the lockout expired");
+}
+
+/// L1: a wrong current password at a password change counts like a failed
+/// sign-in.
+#[actix_rt::test]
+async fn wrong_current_passwords_count_toward_the_limit() {
+    let h = start(&sqlite(), &FAST_HASHING).await;
+    register(&h.app, "max@example.com", "max").await;
+    let mut browser = common::signed_in(&h.app, "max").await;
+    let new = "another fine passphrase";
+    for n in 1..=5 {
+        let answer = browser
+            .post(
+                &h.app,
+                "/user/change-password",
+                json!({"old_password": "guess number x", "new_password": new, "retype_password": new}),
+            )
+            .await;
+        assert_eq!(answer.status, 422, "#{n}");
+    }
+    let answer = browser
+        .post(
+            &h.app,
+            "/user/change-password",
+            json!({"old_password": PASSWORD, "new_password": new, "retype_password": new}),
+        )
+        .await;
+    assert_eq!(answer.status, 429);
+    assert_eq!(attempt(&h.app, "max", PASSWORD).await.status, 429, "one count per account");
+}
+
+/// Per client: 100 attempts per window from one address, over any logins.
+#[actix_rt::test]
+async fn one_client_cannot_spray_many_accounts() {
+    let mut env = FAST_HASHING.to_vec();
+    env.push(("USER_CLIENT_ATTEMPTS", "10"));
+    let h = start(&sqlite(), &env).await;
+    for n in 0..10 {
+        assert_eq!(attempt(&h.app, &format!("user{n}"), "wrong password").await.status, 401);
+    }
+    assert_eq!(attempt(&h.app, "user-eleven", "wrong password").await.status, 429);
+}
