@@ -21,7 +21,11 @@ async fn a_user_registers_signs_in_and_out() {
     for login in ["alice@example.com", "ALICE@EXAMPLE.COM", "Alice"] {
         let mut browser = Browser::new();
         let answer = browser
-            .post(&h.app, "/user/sign-in", json!({"login": login, "password": PASSWORD}))
+            .post(
+                &h.app,
+                "/user/sign-in",
+                json!({"login": login, "password": PASSWORD}),
+            )
             .await;
         assert_eq!(answer.status, 200, "{login}: {}", answer.body);
         let user = &answer.json()["user"];
@@ -63,28 +67,46 @@ async fn sign_in_starts_a_new_session() {
     // A session before sign-in (the failed attempt leaves none, so make one
     // with a wrong password and then a flash-free public visit).
     let wrong = browser
-        .post(&h.app, "/user/sign-in", json!({"login": "bob", "password": "wrong password!"}))
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": "bob", "password": "wrong password!"}),
+        )
         .await;
     assert_eq!(wrong.status, 401);
     let planted = "__Host-session=planted".to_owned();
     browser.cookie = Some(planted.clone());
     let answer = browser
-        .post(&h.app, "/user/sign-in", json!({"login": "bob", "password": PASSWORD}))
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": "bob", "password": PASSWORD}),
+        )
         .await;
     assert_eq!(answer.status, 200);
     let after = browser.cookie.clone().unwrap();
     assert_ne!(after, planted);
-    let mut attacker = Browser { cookie: Some(planted) };
+    let mut attacker = Browser {
+        cookie: Some(planted),
+    };
     assert_eq!(attacker.get(&h.app, "/user/me").await.status, 401);
 
     // Signing in again from the same browser changes the id again.
     let again = browser
-        .post(&h.app, "/user/sign-in", json!({"login": "bob", "password": PASSWORD}))
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": "bob", "password": PASSWORD}),
+        )
         .await;
     assert_eq!(again.status, 200);
     assert_ne!(browser.cookie.clone().unwrap(), after);
     let mut old = Browser { cookie: Some(after) };
-    assert_eq!(old.get(&h.app, "/user/me").await.status, 401, "the pre-rotation id is dead");
+    assert_eq!(
+        old.get(&h.app, "/user/me").await.status,
+        401,
+        "the pre-rotation id is dead"
+    );
 }
 
 /// S2 and C1: sign-out is POST only; the old cookie is dead after it.
@@ -98,9 +120,16 @@ async fn sign_out_is_post_only_and_kills_the_session() {
     let get = browser.get(&h.app, "/user/sign-out").await;
     assert_eq!(get.status, 405);
     assert_eq!(get.header("allow"), Some("POST"));
-    assert_eq!(browser.get(&h.app, "/user/me").await.status, 200, "GET changed nothing");
+    assert_eq!(
+        browser.get(&h.app, "/user/me").await.status,
+        200,
+        "GET changed nothing"
+    );
 
-    assert_eq!(browser.post(&h.app, "/user/sign-out", json!({})).await.status, 204);
+    assert_eq!(
+        browser.post(&h.app, "/user/sign-out", json!({})).await.status,
+        204
+    );
     let mut replay = Browser { cookie: Some(cookie) };
     assert_eq!(replay.get(&h.app, "/user/me").await.status, 401);
 }
@@ -180,7 +209,11 @@ async fn a_password_change_signs_out_the_other_sessions() {
     assert_eq!(phone.get(&h.app, "/user/me").await.status, 401);
 
     let old = Browser::new()
-        .post(&h.app, "/user/sign-in", json!({"login": "erin", "password": PASSWORD}))
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": "erin", "password": PASSWORD}),
+        )
         .await;
     assert_eq!(old.status, 401);
     let fresh = Browser::new()
@@ -197,16 +230,28 @@ async fn a_username_change_needs_the_password_and_a_free_name() {
     let mut browser = signed_in(&h.app, "fay").await;
 
     let no_password = browser
-        .post(&h.app, "/user/change-username", json!({"new_username": "faye", "old_password": "nope nope nope"}))
+        .post(
+            &h.app,
+            "/user/change-username",
+            json!({"new_username": "faye", "old_password": "nope nope nope"}),
+        )
         .await;
     assert_eq!(no_password.status, 422);
     let taken = browser
-        .post(&h.app, "/user/change-username", json!({"new_username": "GUS", "old_password": PASSWORD}))
+        .post(
+            &h.app,
+            "/user/change-username",
+            json!({"new_username": "GUS", "old_password": PASSWORD}),
+        )
         .await;
     assert_eq!(taken.status, 409);
     assert_eq!(taken.json()["field"], "username");
     let renamed = browser
-        .post(&h.app, "/user/change-username", json!({"new_username": "Faye", "old_password": PASSWORD}))
+        .post(
+            &h.app,
+            "/user/change-username",
+            json!({"new_username": "Faye", "old_password": PASSWORD}),
+        )
         .await;
     assert_eq!(renamed.status, 200, "{}", renamed.body);
     assert_eq!(renamed.json()["user"]["username"], "Faye");
@@ -223,11 +268,19 @@ async fn remember_me_is_enforced_by_the_server() {
         let h = start(&sqlite(), &env).await;
         register(&h.app, "hal@example.com", "hal").await;
         let answer = Browser::new()
-            .post(&h.app, "/user/sign-in", json!({"login": "hal", "password": PASSWORD, "remember_me": true}))
+            .post(
+                &h.app,
+                "/user/sign-in",
+                json!({"login": "hal", "password": PASSWORD, "remember_me": true}),
+            )
             .await;
         assert_eq!(answer.status, 200);
         let line = answer.set_cookie.unwrap();
-        assert_eq!(line.contains("Max-Age") || line.contains("Expires"), lasting, "{line}");
+        assert_eq!(
+            line.contains("Max-Age") || line.contains("Expires"),
+            lasting,
+            "{line}"
+        );
         // S3: the cookie's attributes.
         for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
             assert!(line.contains(attribute), "{line}");
@@ -248,7 +301,10 @@ struct Member {
 impl ext_user::Profile for Member {
     fn validate(&self) -> Result<(), ext_user::UserError> {
         if self.display_name.trim().is_empty() || self.display_name.chars().count() > 40 {
-            return Err(ext_user::UserError::invalid("display_name", "must be 1 to 40 characters"));
+            return Err(ext_user::UserError::invalid(
+                "display_name",
+                "must be 1 to 40 characters",
+            ));
         }
         Ok(())
     }
@@ -257,7 +313,12 @@ impl ext_user::Profile for Member {
 /// The app's own fields: checked at registration and on edits.
 #[actix_rt::test]
 async fn an_app_adds_and_checks_its_own_user_fields() {
-    let h = start_with(&sqlite(), &FAST_HASHING, ext_user::Users::new().profile::<Member>()).await;
+    let h = start_with(
+        &sqlite(),
+        &FAST_HASHING,
+        ext_user::Users::new().profile::<Member>(),
+    )
+    .await;
     let base = json!({"email": "ivy@example.com", "username": "ivy", "password": PASSWORD, "retype_password": PASSWORD});
     let mut missing = base.clone();
     missing["display_name"] = json!("");
@@ -267,14 +328,26 @@ async fn an_app_adds_and_checks_its_own_user_fields() {
     let mut unknown = base.clone();
     unknown["display_name"] = json!("Ivy");
     unknown["is_admin"] = json!(true);
-    assert_eq!(Browser::new().post(&h.app, "/user/register", unknown).await.status, 400);
+    assert_eq!(
+        Browser::new()
+            .post(&h.app, "/user/register", unknown)
+            .await
+            .status,
+        400
+    );
 
     let mut good = base.clone();
     good["display_name"] = json!("Ivy");
-    assert_eq!(Browser::new().post(&h.app, "/user/register", good).await.status, 202);
+    assert_eq!(
+        Browser::new().post(&h.app, "/user/register", good).await.status,
+        202
+    );
     let mut browser = signed_in(&h.app, "ivy").await;
     let me = browser.get(&h.app, "/user/me").await.json();
-    assert_eq!(me["user"]["profile"], json!({"display_name": "Ivy", "newsletter": false}));
+    assert_eq!(
+        me["user"]["profile"],
+        json!({"display_name": "Ivy", "newsletter": false})
+    );
 
     let edited = browser
         .post(&h.app, "/user/edit_user_profile", json!({"newsletter": true}))
@@ -296,11 +369,31 @@ async fn bad_bodies_get_400_or_422_naming_the_field() {
     let h = start(&sqlite(), &FAST_HASHING).await;
     let cases = [
         (json!([1, 2]), 400, None),
-        (json!({"email": 5, "username": "x", "password": PASSWORD}), 400, None),
-        (json!({"email": "not-an-email", "username": "jim", "password": PASSWORD, "retype_password": PASSWORD}), 422, Some("email")),
-        (json!({"email": "jim@example.com", "username": "j", "password": PASSWORD, "retype_password": PASSWORD}), 422, Some("username")),
-        (json!({"email": "jim@example.com", "username": "jim", "password": PASSWORD, "retype_password": "other"}), 422, Some("retype_password")),
-        (json!({"email": "jim@example.com", "username": "jim", "password": "short", "retype_password": "short"}), 422, Some("password")),
+        (
+            json!({"email": 5, "username": "x", "password": PASSWORD}),
+            400,
+            None,
+        ),
+        (
+            json!({"email": "not-an-email", "username": "jim", "password": PASSWORD, "retype_password": PASSWORD}),
+            422,
+            Some("email"),
+        ),
+        (
+            json!({"email": "jim@example.com", "username": "j", "password": PASSWORD, "retype_password": PASSWORD}),
+            422,
+            Some("username"),
+        ),
+        (
+            json!({"email": "jim@example.com", "username": "jim", "password": PASSWORD, "retype_password": "other"}),
+            422,
+            Some("retype_password"),
+        ),
+        (
+            json!({"email": "jim@example.com", "username": "jim", "password": "short", "retype_password": "short"}),
+            422,
+            Some("password"),
+        ),
     ];
     for (body, status, field) in cases {
         let answer = Browser::new().post(&h.app, "/user/register", body.clone()).await;

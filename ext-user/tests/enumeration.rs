@@ -19,9 +19,17 @@ async fn failed_sign_ins_look_the_same() {
     register(&h.app, "off@example.com", "off").await;
     h.manager.set_active("off", false).await.unwrap();
     let mut seen = Vec::new();
-    for (login, password) in [("nobody@example.com", PASSWORD), ("kay", "wrong password"), ("off", PASSWORD)] {
+    for (login, password) in [
+        ("nobody@example.com", PASSWORD),
+        ("kay", "wrong password"),
+        ("off", PASSWORD),
+    ] {
         let answer = Browser::new()
-            .post(&h.app, "/user/sign-in", json!({"login": login, "password": password}))
+            .post(
+                &h.app,
+                "/user/sign-in",
+                json!({"login": login, "password": password}),
+            )
             .await;
         assert_eq!(answer.status, 401, "{login}");
         assert!(answer.set_cookie.is_none(), "{login}: no session for a failure");
@@ -50,7 +58,11 @@ async fn unknown_logins_take_as_long_as_wrong_passwords() {
         for (login, samples) in [("nobody-at-all", &mut unknown), ("lou", &mut wrong)] {
             let started = Instant::now();
             let answer = Browser::new()
-                .post(&h.app, "/user/sign-in", json!({"login": login, "password": "wrong password"}))
+                .post(
+                    &h.app,
+                    "/user/sign-in",
+                    json!({"login": login, "password": "wrong password"}),
+                )
                 .await;
             samples.push(started.elapsed());
             assert_eq!(answer.status, 401, "round {round}");
@@ -58,7 +70,10 @@ async fn unknown_logins_take_as_long_as_wrong_passwords() {
     }
     let (unknown, wrong) = (median(unknown), median(wrong));
     let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
-    assert!((0.9..=1.1).contains(&ratio), "unknown {unknown:?} vs wrong {wrong:?}: {ratio:.3}");
+    assert!(
+        (0.9..=1.1).contains(&ratio),
+        "unknown {unknown:?} vs wrong {wrong:?}: {ratio:.3}"
+    );
 }
 
 /// E5: registering a taken email answers exactly as a new registration,
@@ -70,19 +85,32 @@ async fn registering_a_taken_email_looks_like_a_new_registration() {
     let (mut fresh, mut taken) = (Vec::new(), Vec::new());
     let mut answers = Vec::new();
     for round in 0..60 {
-        for (email, samples) in [(format!("new{round}@example.com"), &mut fresh), ("MAY@example.com".to_owned(), &mut taken)] {
+        for (email, samples) in [
+            (format!("new{round}@example.com"), &mut fresh),
+            ("MAY@example.com".to_owned(), &mut taken),
+        ] {
             let body = json!({"email": email, "username": format!("u{round}{}", samples.len() % 2 + email.len()), "password": PASSWORD, "retype_password": PASSWORD});
             let started = Instant::now();
             let answer = Browser::new().post(&h.app, "/user/register", body).await;
             samples.push(started.elapsed());
             assert_eq!(answer.status, 202, "{}", answer.body);
-            answers.push((answer.body.clone(), answer.header_names(), answer.set_cookie.is_some()));
+            answers.push((
+                answer.body.clone(),
+                answer.header_names(),
+                answer.set_cookie.is_some(),
+            ));
         }
     }
-    assert!(answers.windows(2).all(|pair| pair[0] == pair[1]), "answers differ");
+    assert!(
+        answers.windows(2).all(|pair| pair[0] == pair[1]),
+        "answers differ"
+    );
     let (fresh, taken) = (median(fresh), median(taken));
     let ratio = taken.as_secs_f64() / fresh.as_secs_f64();
-    assert!((0.9..=1.1).contains(&ratio), "taken {taken:?} vs fresh {fresh:?}: {ratio:.3}");
+    assert!(
+        (0.9..=1.1).contains(&ratio),
+        "taken {taken:?} vs fresh {fresh:?}: {ratio:.3}"
+    );
     let owner = h.manager.find("may@example.com").await.unwrap().unwrap();
     assert_eq!(owner.username.as_deref(), Some("may"), "the owner is untouched");
 }
@@ -96,7 +124,11 @@ async fn logins_are_never_patterns() {
     for pattern in ["a_c", "%", "j_hn@example.com", ".*", "^j", "%@example.com", "ab%"] {
         assert!(h.manager.find(pattern).await.unwrap().is_none(), "{pattern}");
         let answer = Browser::new()
-            .post(&h.app, "/user/sign-in", json!({"login": pattern, "password": PASSWORD}))
+            .post(
+                &h.app,
+                "/user/sign-in",
+                json!({"login": pattern, "password": PASSWORD}),
+            )
             .await;
         assert_eq!(answer.status, 401, "{pattern} signed in");
     }

@@ -25,7 +25,11 @@ async fn sign_ins_hash_off_the_executor() {
         register(&h.app, &format!("sam{n}@example.com"), &format!("sam{n}")).await;
     }
     let started = Instant::now();
-    h.manager.passwords().hash(&Password::new(PASSWORD)).await.unwrap();
+    h.manager
+        .passwords()
+        .hash(&Password::new(PASSWORD))
+        .await
+        .unwrap();
     let one_hash = started.elapsed();
 
     let running = Rc::new(AtomicBool::new(true));
@@ -52,7 +56,11 @@ async fn sign_ins_hash_off_the_executor() {
                     _ => (format!("nobody{n}"), "wrong password"),
                 };
                 Browser::new()
-                    .post(&*app, "/user/sign-in", json!({"login": login, "password": password}))
+                    .post(
+                        &*app,
+                        "/user/sign-in",
+                        json!({"login": login, "password": password}),
+                    )
                     .await
                     .status
             }
@@ -61,8 +69,16 @@ async fn sign_ins_hash_off_the_executor() {
     let statuses = futures_util::future::join_all(sign_ins).await;
     running.store(false, Ordering::SeqCst);
     let longest = heartbeat.await.unwrap();
-    assert_eq!(statuses.iter().filter(|status| **status == 200).count(), 4, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|status| **status == 401).count(), 12, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 200).count(),
+        4,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 401).count(),
+        12,
+        "{statuses:?}"
+    );
     assert!(
         longest < one_hash / 2,
         "the executor stalled for {longest:?}; one hash takes {one_hash:?}"

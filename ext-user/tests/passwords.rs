@@ -15,7 +15,9 @@ use serde_json::json;
 async fn store_of(db: &Db) -> SqlUserStore {
     let Db::Sql(url) = db else { panic!("sql only") };
     let path = url.trim_start_matches("sqlite:///");
-    let conn = sea_orm::Database::connect(format!("sqlite://{path}")).await.unwrap();
+    let conn = sea_orm::Database::connect(format!("sqlite://{path}"))
+        .await
+        .unwrap();
     SqlUserStore::new(conn)
 }
 
@@ -65,9 +67,14 @@ async fn weak_parameters_are_refused_at_start_up() {
         settings.allow_weak_params_for_tests = true;
         assert!(Passwords::new(&settings).is_ok());
     }
-    let mut short = HashSettings::default();
-    short.password_min_length = 6;
-    assert!(Passwords::new(&short).unwrap_err().to_string().contains("password_min_length"));
+    let short = HashSettings {
+        password_min_length: 6,
+        ..HashSettings::default()
+    };
+    assert!(Passwords::new(&short)
+        .unwrap_err()
+        .to_string()
+        .contains("password_min_length"));
 }
 
 /// P3: an old hash is upgraded by a right password, never by a wrong one.
@@ -78,11 +85,17 @@ async fn sign_in_rehashes_old_parameters() {
     register(&h.app, "c@example.com", "cat").await;
     let store = store_of(&db).await;
     let user = store.by_username("cat").await.unwrap().unwrap();
-    let mut weak = HashSettings::default();
-    weak.allow_weak_params_for_tests = true;
-    weak.hash_memory_kib = 4096;
-    weak.hash_iterations = 1;
-    let old = Passwords::new(&weak).unwrap().hash(&Password::new(PASSWORD)).await.unwrap();
+    let weak = HashSettings {
+        allow_weak_params_for_tests: true,
+        hash_memory_kib: 4096,
+        hash_iterations: 1,
+        ..HashSettings::default()
+    };
+    let old = Passwords::new(&weak)
+        .unwrap()
+        .hash(&Password::new(PASSWORD))
+        .await
+        .unwrap();
     let change = ext_user::store::Change::Password {
         hash: old.clone(),
         stamp: None,
@@ -90,10 +103,17 @@ async fn sign_in_rehashes_old_parameters() {
     store.update(&user.id, &change).await.unwrap();
 
     let wrong = Browser::new()
-        .post(&h.app, "/user/sign-in", json!({"login": "cat", "password": "wrong password"}))
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": "cat", "password": "wrong password"}),
+        )
         .await;
     assert_eq!(wrong.status, 401);
-    assert_eq!(store.by_username("cat").await.unwrap().unwrap().password_hash, old);
+    assert_eq!(
+        store.by_username("cat").await.unwrap().unwrap().password_hash,
+        old
+    );
 
     signed_in(&h.app, "cat").await;
     let new = store.by_username("cat").await.unwrap().unwrap().password_hash;
@@ -110,10 +130,14 @@ async fn passwords_are_never_truncated_and_limits_come_before_hashing() {
     let h = start(&sqlite(), &FAST_HASHING).await;
     let x = format!("{}X", "a".repeat(72));
     let y = format!("{}Y", "a".repeat(72));
-    let body = |name: &str, password: &str| {
-        json!({"email": format!("{name}@example.com"), "username": name, "password": password, "retype_password": password})
-    };
-    assert_eq!(Browser::new().post(&h.app, "/user/register", body("dee", &x)).await.status, 202);
+    let body = |name: &str, password: &str| json!({"email": format!("{name}@example.com"), "username": name, "password": password, "retype_password": password});
+    assert_eq!(
+        Browser::new()
+            .post(&h.app, "/user/register", body("dee", &x))
+            .await
+            .status,
+        202
+    );
     let refused = Browser::new()
         .post(&h.app, "/user/sign-in", json!({"login": "dee", "password": y}))
         .await;
@@ -122,9 +146,19 @@ async fn passwords_are_never_truncated_and_limits_come_before_hashing() {
     let sixty_four = "b".repeat(64);
     let emoji = "🔑".repeat(64);
     for (name, password) in [("eve", &sixty_four), ("fox", &emoji)] {
-        assert_eq!(Browser::new().post(&h.app, "/user/register", body(name, password)).await.status, 202);
+        assert_eq!(
+            Browser::new()
+                .post(&h.app, "/user/register", body(name, password))
+                .await
+                .status,
+            202
+        );
         let answer = Browser::new()
-            .post(&h.app, "/user/sign-in", json!({"login": name, "password": password}))
+            .post(
+                &h.app,
+                "/user/sign-in",
+                json!({"login": name, "password": password}),
+            )
             .await;
         assert_eq!(answer.status, 200, "{name}");
     }
@@ -132,7 +166,9 @@ async fn passwords_are_never_truncated_and_limits_come_before_hashing() {
     let hashes = h.manager.passwords().hashes_run();
     let checks = h.manager.passwords().verifications_run();
     let long = "c".repeat(129);
-    let register = Browser::new().post(&h.app, "/user/register", body("gil", &long)).await;
+    let register = Browser::new()
+        .post(&h.app, "/user/register", body("gil", &long))
+        .await;
     assert_eq!(register.status, 422);
     assert_eq!(register.json()["field"], "password");
     let sign_in = Browser::new()
@@ -141,7 +177,11 @@ async fn passwords_are_never_truncated_and_limits_come_before_hashing() {
     assert_eq!(sign_in.status, 422);
     let bytes = "é".repeat(600); // 600 characters is over 128 anyway; 1200 bytes
     let sign_in = Browser::new()
-        .post(&h.app, "/user/sign-in", json!({"login": "eve", "password": bytes}))
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": "eve", "password": bytes}),
+        )
         .await;
     assert_eq!(sign_in.status, 422);
     assert_eq!(h.manager.passwords().hashes_run(), hashes, "no hash ran");
@@ -153,20 +193,24 @@ async fn passwords_are_never_truncated_and_limits_come_before_hashing() {
 #[actix_rt::test]
 async fn the_policy_is_length_and_a_common_password_list() {
     let h = start(&sqlite(), &FAST_HASHING).await;
-    let body = |password: &str| {
-        json!({"email": "hue@example.com", "username": "hue", "password": password, "retype_password": password})
-    };
+    let body = |password: &str| json!({"email": "hue@example.com", "username": "hue", "password": password, "retype_password": password});
     for weak in ["seven77", "password", "password1", "iloveyou", "PASSWORD1"] {
         let answer = Browser::new().post(&h.app, "/user/register", body(weak)).await;
         assert_eq!(answer.status, 422, "{weak}");
         assert_eq!(answer.json()["field"], "password");
     }
-    let answer = Browser::new().post(&h.app, "/user/register", body("correcthorsebatterystaple")).await;
+    let answer = Browser::new()
+        .post(&h.app, "/user/register", body("correcthorsebatterystaple"))
+        .await;
     assert_eq!(answer.status, 202, "no composition rule: {}", answer.body);
 
     let mut browser = Browser::new();
     let signed = browser
-        .post(&h.app, "/user/sign-in", json!({"login": "hue", "password": "correcthorsebatterystaple"}))
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": "hue", "password": "correcthorsebatterystaple"}),
+        )
         .await;
     assert_eq!(signed.status, 200);
     let change = browser
@@ -211,7 +255,11 @@ async fn secrets_stay_out_of_debug_json_and_logs() {
     let mut browser = signed_in(&h.app, "ida").await;
     let me = browser.get(&h.app, "/user/me").await.body;
     let wrong = Browser::new()
-        .post(&h.app, "/user/sign-in", json!({"login": "ida", "password": "the wrong one!"}))
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": "ida", "password": "the wrong one!"}),
+        )
         .await;
     assert_eq!(wrong.status, 401);
 

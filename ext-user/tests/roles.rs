@@ -69,12 +69,20 @@ async fn deactivation_ends_every_session() {
     assert_eq!(one.get(&h.app, "/private").await.status, 401);
     assert_eq!(two.get(&h.app, "/user/me").await.status, 401);
     let refused = Browser::new()
-        .post(&h.app, "/user/sign-in", json!({"login": "pat", "password": PASSWORD}))
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": "pat", "password": PASSWORD}),
+        )
         .await;
     assert_eq!(refused.status, 401);
     h.manager.set_active("pat", true).await.unwrap();
     signed_in(&h.app, "pat").await;
-    assert_eq!(one.get(&h.app, "/private").await.status, 401, "old sessions stay ended");
+    assert_eq!(
+        one.get(&h.app, "/private").await.status,
+        401,
+        "old sessions stay ended"
+    );
 }
 
 /// S4: 30 minutes idle, 12 hours absolute, 30 days with remember-me.
@@ -87,7 +95,11 @@ async fn sessions_time_out_when_idle_and_when_old() {
     h.clock.advance(29 * 60);
     assert_eq!(idle.get(&h.app, "/private").await.status, 200);
     h.clock.advance(29 * 60);
-    assert_eq!(idle.get(&h.app, "/private").await.status, 200, "activity keeps it alive");
+    assert_eq!(
+        idle.get(&h.app, "/private").await.status,
+        200,
+        "activity keeps it alive"
+    );
     h.clock.advance(31 * 60);
     assert_eq!(idle.get(&h.app, "/private").await.status, 401, "idle too long");
 
@@ -96,17 +108,33 @@ async fn sessions_time_out_when_idle_and_when_old() {
         h.clock.advance(20 * 60);
         busy.get(&h.app, "/private").await;
     }
-    assert_eq!(busy.get(&h.app, "/private").await.status, 401, "12 hours, however busy");
+    assert_eq!(
+        busy.get(&h.app, "/private").await.status,
+        401,
+        "12 hours, however busy"
+    );
 
     let mut remembered = Browser::new();
     let answer = remembered
-        .post(&h.app, "/user/sign-in", json!({"login": "quy", "password": PASSWORD, "remember_me": true}))
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": "quy", "password": PASSWORD, "remember_me": true}),
+        )
         .await;
     assert_eq!(answer.status, 200);
     h.clock.advance(3 * 86_400);
-    assert_eq!(remembered.get(&h.app, "/private").await.status, 200, "remembered across days");
+    assert_eq!(
+        remembered.get(&h.app, "/private").await.status,
+        200,
+        "remembered across days"
+    );
     h.clock.advance(28 * 86_400);
-    assert_eq!(remembered.get(&h.app, "/private").await.status, 401, "not past 30 days");
+    assert_eq!(
+        remembered.get(&h.app, "/private").await.status,
+        401,
+        "not past 30 days"
+    );
 }
 
 /// The events, as Flask-User's signals.
@@ -131,15 +159,27 @@ async fn listeners_hear_every_event() {
     let h = start_with(&sqlite(), &FAST_HASHING, users).await;
     register(&h.app, "rae@example.com", "rae").await;
     Browser::new()
-        .post(&h.app, "/user/sign-in", json!({"login": "RAE", "password": "wrong password"}))
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": "RAE", "password": "wrong password"}),
+        )
         .await;
     let mut browser = signed_in(&h.app, "rae").await;
     let new = "the second passphrase";
     browser
-        .post(&h.app, "/user/change-password", json!({"old_password": PASSWORD, "new_password": new, "retype_password": new}))
+        .post(
+            &h.app,
+            "/user/change-password",
+            json!({"old_password": PASSWORD, "new_password": new, "retype_password": new}),
+        )
         .await;
     browser
-        .post(&h.app, "/user/change-username", json!({"new_username": "ray", "old_password": new}))
+        .post(
+            &h.app,
+            "/user/change-username",
+            json!({"new_username": "ray", "old_password": new}),
+        )
         .await;
     browser.post(&h.app, "/user/sign-out", json!({})).await;
     assert_eq!(
@@ -167,10 +207,21 @@ async fn administrators_create_users_and_set_passwords() {
         roles: vec!["admin".to_owned()],
         profile: Map::new(),
     };
-    let admin = h.manager.create_user(new("root@example.com", "root")).await.unwrap();
+    let admin = h
+        .manager
+        .create_user(new("root@example.com", "root"))
+        .await
+        .unwrap();
     assert_eq!(admin.roles, ["admin"]);
-    let taken = h.manager.create_user(new("ROOT@example.com", "other")).await.unwrap_err();
-    assert!(matches!(taken, ext_user::UserError::Taken(ext_user::store::Field::Email)), "{taken:?}");
+    let taken = h
+        .manager
+        .create_user(new("ROOT@example.com", "other"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(taken, ext_user::UserError::Taken(ext_user::store::Field::Email)),
+        "{taken:?}"
+    );
 
     let mut browser = signed_in(&h.app, "root").await;
     assert_eq!(browser.get(&h.app, "/admin").await.status, 200);
@@ -180,7 +231,13 @@ async fn administrators_create_users_and_set_passwords() {
         .unwrap();
     assert_eq!(browser.get(&h.app, "/admin").await.status, 401, "sessions ended");
     let weak = h.manager.set_password("root", &Password::new("password")).await;
-    assert!(matches!(weak, Err(ext_user::UserError::Invalid { field: "password", .. })));
+    assert!(matches!(
+        weak,
+        Err(ext_user::UserError::Invalid {
+            field: "password",
+            ..
+        })
+    ));
     assert!(matches!(
         h.manager.add_role("nobody", "admin").await,
         Err(ext_user::UserError::NotFound)

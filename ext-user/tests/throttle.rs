@@ -10,10 +10,18 @@ use serde_json::json;
 
 async fn attempt<S>(app: &S, login: &str, password: &str) -> common::Answer
 where
-    S: actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>,
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
 {
     Browser::new()
-        .post(app, "/user/sign-in", json!({"login": login, "password": password}))
+        .post(
+            app,
+            "/user/sign-in",
+            json!({"login": login, "password": password}),
+        )
         .await
 }
 
@@ -27,17 +35,28 @@ async fn the_sixth_attempt_is_refused_without_checking_the_password() {
     let mut refusals = Vec::new();
     for login in ["joe", "nobody-here"] {
         for n in 1..=5 {
-            assert_eq!(attempt(&h.app, login, "wrong password").await.status, 401, "{login} #{n}");
+            assert_eq!(
+                attempt(&h.app, login, "wrong password").await.status,
+                401,
+                "{login} #{n}"
+            );
         }
         let checks = h.manager.passwords().verifications_run();
         let refused = attempt(&h.app, login, "wrong password").await;
         assert_eq!(refused.status, 429, "{login}");
         let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
         assert!(wait > 0 && wait <= 900, "{wait}");
-        assert_eq!(h.manager.passwords().verifications_run(), checks, "no argon2 after the limit");
+        assert_eq!(
+            h.manager.passwords().verifications_run(),
+            checks,
+            "no argon2 after the limit"
+        );
         refusals.push((refused.body.clone(), refused.header_names()));
     }
-    assert_eq!(refusals[0], refusals[1], "the throttle does not tell known from unknown");
+    assert_eq!(
+        refusals[0], refusals[1],
+        "the throttle does not tell known from unknown"
+    );
 }
 
 /// B1: over an hour of trying, no more than 100 checks of one account,
@@ -83,12 +102,20 @@ async fn lockout_is_soft_and_a_success_resets_the_count() {
     }
     assert_eq!(attempt(&h.app, "lee", PASSWORD).await.status, 200);
     for _ in 0..5 {
-        assert_eq!(attempt(&h.app, "lee", "wrong password").await.status, 401, "the count restarted");
+        assert_eq!(
+            attempt(&h.app, "lee", "wrong password").await.status,
+            401,
+            "the count restarted"
+        );
     }
     let locked = attempt(&h.app, "lee", PASSWORD).await;
     assert_eq!(locked.status, 429, "no oracle during lockout");
     h.clock.advance(901);
-    assert_eq!(attempt(&h.app, "lee", PASSWORD).await.status, 200, "the lockout expired");
+    assert_eq!(
+        attempt(&h.app, "lee", PASSWORD).await.status,
+        200,
+        "the lockout expired"
+    );
 }
 
 /// L1: a wrong current password at a password change counts like a failed
@@ -117,7 +144,11 @@ async fn wrong_current_passwords_count_toward_the_limit() {
         )
         .await;
     assert_eq!(answer.status, 429);
-    assert_eq!(attempt(&h.app, "max", PASSWORD).await.status, 429, "one count per account");
+    assert_eq!(
+        attempt(&h.app, "max", PASSWORD).await.status,
+        429,
+        "one count per account"
+    );
 }
 
 /// Per client: 100 attempts per window from one address, over any logins.
@@ -127,7 +158,12 @@ async fn one_client_cannot_spray_many_accounts() {
     env.push(("USER_CLIENT_ATTEMPTS", "10"));
     let h = start(&sqlite(), &env).await;
     for n in 0..10 {
-        assert_eq!(attempt(&h.app, &format!("user{n}"), "wrong password").await.status, 401);
+        assert_eq!(
+            attempt(&h.app, &format!("user{n}"), "wrong password")
+                .await
+                .status,
+            401
+        );
     }
     assert_eq!(attempt(&h.app, "user-eleven", "wrong password").await.status, 429);
 }

@@ -34,7 +34,11 @@ pub enum Db {
 /// A name no other test uses.
 pub fn unique(prefix: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    format!("{prefix}_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A fresh SQLite file.
@@ -286,7 +290,11 @@ where
 {
     let mut browser = Browser::new();
     let answer = browser
-        .post(app, "/user/sign-in", json!({"login": login, "password": PASSWORD}))
+        .post(
+            app,
+            "/user/sign-in",
+            json!({"login": login, "password": PASSWORD}),
+        )
         .await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     browser
