@@ -25,6 +25,11 @@
 //! `instance/example.db`. Attachments of notes live in MongoDB's GridFS
 //! (`MONGO_URI`); without it they answer 503 and the rest works.
 //!
+//! Accounts live under `/user` (ext-user: register, sign in, sign out,
+//! change password or username, `/user/me`); `/account` needs a signed-in
+//! user and `/admin/users/{login}` the `admin` role (`example-app user
+//! create … --role admin` makes one).
+//!
 //! `app.example.toml` beside this crate shows every section.
 
 #![forbid(unsafe_code)]
@@ -33,6 +38,7 @@
 pub mod attachments;
 pub mod notes;
 mod settings;
+pub mod users;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -69,6 +75,14 @@ pub async fn build_without_migrating(config: Config) -> Result<(ExtApp, ExampleS
         // MongoDB from `[mongo]` / `MONGO_URI`, for attachments; optional:
         // without it the app starts and those routes answer 503.
         .register(ext_mongo::Mongo::new().optional())
+        // Flask's session (`[session]` / `SESSION_*`: a signed cookie by
+        // default, `type = "sqlalchemy"` keeps them in the database) and
+        // CSRF protection (`[csrf]` / `WTF_CSRF_*`); both need SECRET_KEY.
+        .register(ext_core::session::Sessions::new())
+        .register(ext_core::session::Csrf::new())
+        // Accounts at /user/… (`[user]` / `USER_*`), in the ORM's database
+        // unless `[user] store = "mongodb"`.
+        .register(ext_user::Users::new())
         .init()
         .await?;
     let settings = ext
@@ -111,6 +125,28 @@ pub fn app(
         .route("/", web::get().to(index))
         .configure(notes::routes)
         .configure(attachments::routes)
+        .route("/account", web::get().to(account))
+        .service(
+            web::scope("/admin")
+                .wrap(ext_user::roles_required(ext_user::Roles::required(["admin"])))
+                .route("/users/{login}", web::get().to(admin_find_user)),
+        )
+}
+
+/// The signed-in user (401 otherwise).
+async fn account(user: ext_user::CurrentUser) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "user": user.0 }))
+}
+
+/// Any user, for administrators.
+async fn admin_find_user(
+    manager: web::Data<ext_user::UserManager>,
+    login: web::Path<String>,
+) -> Result<HttpResponse, ext_user::UserError> {
+    match manager.find(&login).await? {
+        Some(user) => Ok(HttpResponse::Ok().json(json!({ "user": user }))),
+        None => Err(ext_user::UserError::NotFound),
+    }
 }
 
 /// Says what this app is and where to look next.
@@ -119,6 +155,7 @@ async fn index(settings: web::Data<ExampleSettings>) -> HttpResponse {
         "name": settings.name,
         "health": "/health",
         "notes": "/notes",
+        "sign_in": "/user/sign-in",
     }))
 }
 

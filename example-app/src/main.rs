@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use actix_web::HttpServer;
-use ext_core::Config;
+use ext_core::{Config, Section};
 use tracing_actix_web::TracingLogger;
 use tracing_subscriber::EnvFilter;
 
@@ -29,8 +29,26 @@ async fn main() -> ExitCode {
 }
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let config = Config::load()?;
-    if std::env::args().nth(1).as_deref() == Some("migrate") {
+    let config = with_secret_key(Config::load()?)?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("user") {
+        // `example-app user …`: administer accounts and exit.
+        let (ext, _) = example_app::build(config).await?;
+        let manager = ext
+            .registry()
+            .get::<ext_user::UserManager>()
+            .ok_or("ext-user is not registered")?;
+        let outcome = example_app::users::command(&manager, &args[1..], read_password).await;
+        ext.shutdown().await;
+        return match outcome {
+            Ok(message) => {
+                tracing::info!("{message}");
+                Ok(())
+            }
+            Err(message) => Err(message.into()),
+        };
+    }
+    if args.first().map(String::as_str) == Some("migrate") {
         // `example-app migrate`: apply pending migrations and exit.
         let (ext, _) = example_app::build_without_migrating(config).await?;
         example_app::migrate(&ext).await?;
@@ -50,4 +68,33 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     }
     ext.run(server.run()).await?;
     Ok(())
+}
+
+/// The config, with `instance/secret_key` (created if missing) as the
+/// secret key when none is configured: the embedded defaults then sign
+/// sessions with a key of this installation's own.
+fn with_secret_key(config: Config) -> Result<Config, Box<dyn std::error::Error>> {
+    let section = Section::new("app").env_alias("SECRET_KEY", "secret_key");
+    let app: ext_core::config::AppSettings = config.section(&section)?;
+    if app.secret_key.is_some() {
+        return Ok(config);
+    }
+    let path = std::path::Path::new("instance/secret_key");
+    let key = example_app::users::instance_secret_key(path)?;
+    tracing::warn!(path = %path.display(), "no SECRET_KEY configured: using the key kept in this file");
+    let env = std::env::vars().chain([("SECRET_KEY".to_owned(), key)]);
+    Ok(Config::builder().env_vars(env).build()?)
+}
+
+/// The password for `example-app user`: `EXAMPLE_USER_PASSWORD`, else the
+/// first line of standard input.
+fn read_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("EXAMPLE_USER_PASSWORD") {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|error| format!("could not read the password: {error}"))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }

@@ -14,6 +14,7 @@ fn config(toml: &str, env: &[(&str, &str)]) -> Config {
     if !env.iter().any(|(key, _)| key.contains("DATABASE")) && !toml.contains("[sqlalchemy]") {
         env.push(("SQLALCHEMY_DATABASE_URI", "sqlite://"));
     }
+    env.push(("SECRET_KEY", "k7Qw9vX2mL4pR8sT1uY6zA3bC5dE0fGh"));
     Config::builder().toml_str(toml).env_vars(env).build().unwrap()
 }
 
@@ -30,7 +31,7 @@ async fn index_shows_the_configured_name_and_health_is_up() {
     let body: Value = read_body_json(res).await;
     assert_eq!(
         body,
-        json!({"name": "From TOML", "health": "/health", "notes": "/notes"})
+        json!({"name": "From TOML", "health": "/health", "notes": "/notes", "sign_in": "/user/sign-in"})
     );
 
     let res = call_service(&app, TestRequest::get().uri("/health").to_request()).await;
@@ -88,7 +89,10 @@ async fn the_example_configuration_file_loads() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/app.example.toml");
     let config = Config::builder()
         .file(path)
-        .env_vars([("SQLALCHEMY_DATABASE_URI", "sqlite://")])
+        .env_vars([
+            ("SQLALCHEMY_DATABASE_URI", "sqlite://"),
+            ("SECRET_KEY", "k7Qw9vX2mL4pR8sT1uY6zA3bC5dE0fGh"),
+        ])
         .build()
         .unwrap();
     let (ext, settings) = example_app::build(config).await.unwrap();

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 fn config(env: &[(&str, &str)]) -> Config {
     let mut env = env.to_vec();
     env.push(("SQLALCHEMY_DATABASE_URI", "sqlite://"));
+    env.push(("SECRET_KEY", "k7Qw9vX2mL4pR8sT1uY6zA3bC5dE0fGh"));
     Config::builder().toml_str("").env_vars(env).build().unwrap()
 }
 

@@ -157,3 +157,55 @@ fn the_migrate_command_applies_migrations_and_exits() {
     assert!(text.contains("seaql_migrations"), "the migration is recorded");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn the_user_command_administers_accounts_with_a_kept_secret_key() {
+    let dir = std::env::temp_dir().join(format!("example-app-user-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        let output = start(&[("EXAMPLE_USER_PASSWORD", "a long admin passphrase")])
+            .env_remove("SECRET_KEY")
+            .current_dir(&dir)
+            .arg("user")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.success(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    let (ok, log) = run(&[
+        "create",
+        "--email",
+        "root@example.com",
+        "--username",
+        "root",
+        "--role",
+        "admin",
+    ]);
+    assert!(ok, "{log}");
+    assert!(log.contains("created user"), "{log}");
+    assert!(!log.contains("a long admin passphrase"), "{log}");
+    let key_path = dir.join("instance/secret_key");
+    let key = std::fs::read_to_string(&key_path).unwrap();
+    assert_eq!(key.len(), 128);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let (ok, log) = run(&["add-role", "root@example.com", "ops"]);
+    assert!(ok, "{log}");
+    assert_eq!(
+        std::fs::read_to_string(&key_path).unwrap(),
+        key,
+        "the key is kept"
+    );
+    let (ok, log) = run(&["add-role", "nobody", "ops"]);
+    assert!(!ok, "{log}");
+    assert!(log.contains("no such user"), "{log}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -12,7 +12,10 @@ use serde_json::{json, Value};
 async fn exercise(database_uri: &str) {
     let config = Config::builder()
         .toml_str("")
-        .env_vars([("DATABASE_URL", database_uri)])
+        .env_vars([
+            ("DATABASE_URL", database_uri),
+            ("SECRET_KEY", "k7Qw9vX2mL4pR8sT1uY6zA3bC5dE0fGh"),
+        ])
         .build()
         .unwrap();
     let (ext, _) = example_app::build(config).await.unwrap();
