@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, DbBackend};
 
 use crate::settings::EngineOptions;
@@ -185,8 +186,22 @@ pub fn connect_options(url: &DriverUrl, engine: &EngineOptions, read_only: bool)
         // connection would see another in-memory database. Requests queue
         // for it in turn (see the session docs).
         options.max_connections(1);
-        if read_only && !url.memory {
-            options.map_sqlx_sqlite_opts(|opts| opts.read_only(true));
+        if !url.memory {
+            // Write-ahead logging with `synchronous = NORMAL`: a commit is
+            // a write to the log, not an fsync of the database, so writes
+            // (sessions, throttle counters) stop costing milliseconds; other
+            // processes' readers no longer block the writer; a busy
+            // database is waited for (5 s) rather than refused at once.
+            options.map_sqlx_sqlite_opts(move |opts| {
+                let opts = opts.busy_timeout(Duration::from_secs(5));
+                if read_only {
+                    // A reader cannot switch the journal; the writer did.
+                    opts.read_only(true)
+                } else {
+                    opts.journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                }
+            });
         }
     } else if let Some(size) = engine.pool_size {
         options.max_connections(size.max(1));

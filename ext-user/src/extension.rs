@@ -199,7 +199,9 @@ impl Extension for Users {
             .map_err(|error| ExtensionError::failed("could not prepare the user store", error))?;
         let passwords = Passwords::new(&settings.hash_settings())?;
         let routes_settings = settings.clone();
+        let cache = crate::cache::UserCache::new(settings.user_cache_secs);
         app.provide(UserManager {
+            cache,
             settings,
             passwords,
             store,

@@ -64,6 +64,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 
 mod auth;
+mod cache;
 pub mod clock;
 mod error;
 pub mod events;

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::cache::UserCache;
 use crate::clock::Clock;
 use crate::events::{Listeners, UserEvent};
 use crate::identifier::{Email, Login, Username};
@@ -43,6 +44,7 @@ pub struct UserManager {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) listeners: Listeners,
     pub(crate) profile: ProfileCheck,
+    pub(crate) cache: UserCache,
 }
 
 impl fmt::Debug for UserManager {
@@ -82,8 +84,25 @@ impl UserManager {
         self.listeners.emit(event);
     }
 
+    /// The user `id`, from the cache when it is fresh there.
     pub(crate) async fn by_id(&self, id: &str) -> Result<Option<UserRecord>, UserError> {
-        self.store.by_id(id).await.map_err(UserError::Store)
+        let now = self.now();
+        if let Some(record) = self.cache.get(id, now) {
+            return Ok(Some(record));
+        }
+        let record = self.store.by_id(id).await.map_err(UserError::Store)?;
+        if let Some(record) = &record {
+            self.cache.put(record, now);
+        }
+        Ok(record)
+    }
+
+    /// Applies `change` to the user `id` in the store, and drops the cached
+    /// copy.
+    pub(crate) async fn update(&self, id: &str, change: &Change) -> Result<Update, UserError> {
+        let outcome = self.store.update(id, change).await.map_err(UserError::Store);
+        self.cache.forget(id);
+        outcome
     }
 
     /// The user `login` names (an email if it has `@`, else a username),
@@ -232,7 +251,7 @@ impl UserManager {
     }
 
     async fn apply(&self, id: &str, change: Change) -> Result<(), UserError> {
-        match self.store.update(id, &change).await.map_err(UserError::Store)? {
+        match self.update(id, &change).await? {
             Update::Done => Ok(()),
             Update::NotFound => Err(UserError::NotFound),
             Update::Taken(field) => Err(UserError::Taken(field)),

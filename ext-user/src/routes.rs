@@ -210,6 +210,7 @@ async fn sign_in(
         .session()
         .ok_or_else(|| UserError::Internal("no session".to_owned()))?;
     auth::sign_in(&manager, &session, &record, remember)?;
+    manager.cache.put(&record, manager.now());
     let user = User::from(&record);
     auth::refresh(&req, Some(user.clone()));
     manager.emit(UserEvent::SignedIn(&user));
@@ -253,13 +254,7 @@ async fn change_password(
         hash,
         stamp: Some(stamp.clone()),
     };
-    if manager
-        .store
-        .update(&record.id, &change)
-        .await
-        .map_err(UserError::Store)?
-        != Update::Done
-    {
+    if manager.update(&record.id, &change).await? != Update::Done {
         return Err(UserError::Unauthenticated);
     }
     if let Some(session) = req.session() {
@@ -290,12 +285,7 @@ async fn change_username(
         shown: new.as_str().to_owned(),
         key: new.key().to_owned(),
     };
-    match manager
-        .store
-        .update(&record.id, &change)
-        .await
-        .map_err(UserError::Store)?
-    {
+    match manager.update(&record.id, &change).await? {
         Update::Done => {}
         Update::NotFound => return Err(UserError::Unauthenticated),
         Update::Taken(field) => return Err(UserError::Taken(field)),
@@ -322,13 +312,7 @@ async fn edit_profile(
     profile.extend(fields);
     let profile = manager.check_profile(profile)?;
     let change = Change::Profile(profile.clone());
-    if manager
-        .store
-        .update(&user.id, &change)
-        .await
-        .map_err(UserError::Store)?
-        != Update::Done
-    {
+    if manager.update(&user.id, &change).await? != Update::Done {
         return Err(UserError::Unauthenticated);
     }
     let mut user = user.0;

@@ -79,6 +79,11 @@ pub struct UserSettings {
     pub absolute_timeout_secs: i64,
     /// The same for a remember-me sign-in; default 30 days.
     pub remember_me_secs: i64,
+    /// How long a signed-in user's record is reused before the store is
+    /// read again: changes made on another instance of the app count here
+    /// within this many seconds (changes made through this one at once).
+    /// Default 2; 0 reads the store on every request.
+    pub user_cache_secs: i64,
     /// See [`HashSettings`].
     pub hash_memory_kib: u32,
     /// See [`HashSettings`].
@@ -127,6 +132,7 @@ impl Default for UserSettings {
             idle_timeout_secs: 1800,
             absolute_timeout_secs: 43_200,
             remember_me_secs: 30 * 86_400,
+            user_cache_secs: 2,
             hash_memory_kib: hash.hash_memory_kib,
             hash_iterations: hash.hash_iterations,
             hash_parallelism: hash.hash_parallelism,
@@ -179,6 +185,12 @@ impl UserSettings {
                     "{} attempts per {} s allow more than {MAX_CHECKS_PER_HOUR} password checks per account per hour",
                     self.login_attempts, self.login_window_secs
                 ),
+            ));
+        }
+        if !(0..=300).contains(&self.user_cache_secs) {
+            return Err(ExtensionError::invalid_setting(
+                "user.user_cache_secs",
+                "must be between 0 and 300",
             ));
         }
         for (key, seconds) in [

@@ -243,3 +243,35 @@ async fn administrators_create_users_and_set_passwords() {
         Err(ext_user::UserError::NotFound)
     ));
 }
+
+/// Two instances on one database: a deactivation on one counts on the
+/// other within `user_cache_secs` (2 s by default), at once with 0.
+#[actix_rt::test]
+async fn another_instance_sees_a_deactivation_within_the_cache_time() {
+    let db = sqlite();
+    let here = start(&db, &FAST_HASHING).await;
+    register(&here.app, "uma@example.com", "uma").await;
+    let mut browser = signed_in(&here.app, "uma").await;
+    let there = start(&db, &FAST_HASHING).await;
+    there.manager.set_active("uma", false).await.unwrap();
+    assert_eq!(
+        browser.get(&here.app, "/private").await.status,
+        200,
+        "within the cache time"
+    );
+    here.clock.advance(2);
+    assert_eq!(browser.get(&here.app, "/private").await.status, 401, "after it");
+
+    let mut env = FAST_HASHING.to_vec();
+    env.push(("USER_USER_CACHE_SECS", "0"));
+    let uncached = start(&db, &env).await;
+    there.manager.set_active("uma", true).await.unwrap();
+    let mut browser = signed_in(&uncached.app, "uma").await;
+    assert_eq!(browser.get(&uncached.app, "/private").await.status, 200);
+    there.manager.set_active("uma", false).await.unwrap();
+    assert_eq!(
+        browser.get(&uncached.app, "/private").await.status,
+        401,
+        "no cache: at once"
+    );
+}

@@ -9,7 +9,7 @@
 
 use mongodb::bson::{doc, Bson, Document};
 use mongodb::error::{Error as MongoError, ErrorKind, WriteFailure};
-use mongodb::options::{IndexOptions, ReturnDocument};
+use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
 use serde_json::{Map, Value};
 
@@ -220,23 +220,25 @@ impl UserStore for MongoUserStore {
             )
             .await?;
         let count = doc! { "$inc": { "hits": 1_i64 }, "$setOnInsert": { "window_ends": ends } };
-        let mut attempt = self
-            .throttle
-            .find_one_and_update(doc! { "_id": key }, count.clone())
-            .upsert(true)
-            .return_document(ReturnDocument::After)
-            .await;
-        // Two first hits racing to insert: one wins, the other counts on it.
-        if matches!(&attempt, Err(error) if is_duplicate_key(error)) {
-            attempt = self
-                .throttle
-                .find_one_and_update(doc! { "_id": key }, count)
+        let upsert = || {
+            self.throttle
+                .update_one(doc! { "_id": key }, count.clone())
                 .upsert(true)
-                .return_document(ReturnDocument::After)
-                .await;
+        };
+        // Two first hits racing to insert: one wins, the other counts on it.
+        if let Err(error) = upsert().await {
+            if !is_duplicate_key(&error) {
+                return Err(error.into());
+            }
+            upsert().await?;
         }
-        let document =
-            attempt?.ok_or_else(|| MongoStoreError::Malformed("no throttle document".to_owned()))?;
+        // Read after writing, as the SQL store does: concurrent hits each
+        // see at least their own.
+        let document = self
+            .throttle
+            .find_one(doc! { "_id": key })
+            .await?
+            .ok_or_else(|| MongoStoreError::Malformed("no throttle document".to_owned()))?;
         Ok(Hits {
             count: integer(document.get("hits")).map_or(u32::MAX, |n| u32::try_from(n).unwrap_or(u32::MAX)),
             window_ends: integer(document.get("window_ends")).unwrap_or(ends),

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# ext-user's load tests (ext-user/examples/user_bench_server.rs):
+#   - GET /hello for a signed-in user (cookie session, the user loaded from
+#     SQLite and checked) against the same route on the same app that does
+#     not ask for the user, both sent the same Cookie header;
+#   - POST /user/sign-in throughput (64 accounts in turn, argon2id at the
+#     default parameters) against the machine's raw argon2id verification
+#     rate on every core, measured just before each round; and the p99 of
+#     GET /health on the same server while it signs in.
+#
+#   scripts/bench-user.sh [rounds] [seconds-per-run]     (default 10 rounds of 5 s)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bench-lib.sh"
+
+cargo build --release -p ext-user --example user_bench_server 2>&1 | tail -n 1
+bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/user_bench_server"
+work=$(mktemp -d)
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+db="$work/users.db"
+
+# Both servers on one database, so one sign-in is good at both.
+serve() {
+  "${pin_server[@]}" "$bin" "$1" "127.0.0.1:$2" "$db" >/dev/null 2>&1 & pid=$!
+  pids+=("$pid")
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && break; sleep 0.1; done
+}
+serve signed-in 18101; pid_b=$pid
+serve plain 18100; pid_a=$pid
+
+password="correct horse battery staple"
+for n in $(seq 0 63); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d "{\"email\":\"bench$n@example.com\",\"username\":\"bench$n\",\"password\":\"$password\"}" \
+    http://127.0.0.1:18101/user/register)
+  [[ $code == 202 ]] || { echo "registration $n answered $code" >&2; exit 1; }
+done
+cookie=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
+  -d "{\"login\":\"bench0\",\"password\":\"$password\"}" http://127.0.0.1:18101/user/sign-in |
+  awk -F': ' 'tolower($1) == "set-cookie" {split($2, c, ";"); print c[1]}')
+[[ -n $cookie ]] || { echo "no session cookie from sign-in" >&2; exit 1; }
+[[ $(curl -s -H "Cookie: $cookie" http://127.0.0.1:18101/hello) == hello\ * ]] ||
+  { echo "the signed-in route did not see the user" >&2; exit 1; }
+[[ $(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:18101/hello) == 401 ]] ||
+  { echo "the signed-in route served a stranger" >&2; exit 1; }
+
+lua="$work/cookie.lua"
+printf 'wrk.headers["Cookie"] = "%s"\n' "$cookie" >"$lua"
+compare "GET /hello" plain 18100 "$pid_a" signed-in 18101 "$pid_b" /hello "$lua"
+together "GET /hello" plain 18100 "$pid_a" signed-in 18101 "$pid_b" /hello "$lua"
+
+# Sign-ins: each request names the next of the 64 accounts.
+sign_in="$work/sign_in.lua"
+cat >"$sign_in" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local n = 0
+request = function()
+  n = (n + 1) % 64
+  return wrk.format(nil, "/user/sign-in", nil, '{"login":"bench' .. n .. '","password":"$password"}')
+end
+LUA
+kill "$pid_a"
+ratios=() p99s=()
+for round in $(seq "$rounds"); do
+  raw=$("$bin" hash-rate "$seconds")
+  wrk -t1 -c1 -d"${seconds}s" --latency http://127.0.0.1:18101/health >"$work/health.txt" & health=$!
+  out=$(wrk -t1 -c16 -d"${seconds}s" -s "$sign_in" http://127.0.0.1:18101)
+  wait "$health"
+  total=$(awk '/requests in/ {print $1}' <<<"$out")
+  bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out"); bad=${bad:-0}
+  rate=$(awk -v t="$total" -v b="$bad" -v s="$seconds" 'BEGIN {printf "%.1f", (t - b) / s}')
+  p99=$(awk '/ 99%/ {print $2}' "$work/health.txt")
+  ratios+=("$(awk -v r="$rate" -v w="$raw" 'BEGIN {printf "%.4f", r / w}')")
+  p99s+=("$p99")
+  echo "sign-in round $round: raw argon2id $raw verifications/s, server $rate sign-ins/s ($bad not 2xx), /health p99 $p99"
+done
+echo "POST /user/sign-in: sign-ins/s over raw verifications/s $(median "${ratios[@]}") (median of $rounds rounds); /health p99 per round: ${p99s[*]}"
