@@ -16,15 +16,29 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use ext_core::session::{Session, SessionExt};
+use serde::{Deserialize, Serialize};
 
 use crate::store::UserRecord;
 use crate::{User, UserError, UserManager};
 
-const USER_ID: &str = "_user_id";
-const STAMP: &str = "_user_stamp";
-const AUTH_AT: &str = "_user_auth_at";
-const SEEN_AT: &str = "_user_seen_at";
-const REMEMBER: &str = "_user_remember";
+/// The session key ext-user keeps its [`SignIn`] under.
+const SIGN_IN: &str = "_user";
+
+/// What a session holds about its sign-in, in one key (one lookup per
+/// request).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SignIn {
+    /// The user's id.
+    id: String,
+    /// The user's stamp at sign-in.
+    stamp: String,
+    /// When the user signed in (seconds since the epoch).
+    auth_at: i64,
+    /// The last request, to within [`SEEN_GRANULARITY`].
+    seen_at: i64,
+    /// Remember-me: the long lifetime, and no idle timeout.
+    remember: bool,
+}
 
 /// How stale `seen_at` may get before a request writes it again: idle
 /// timeouts are exact to this much, and a busy session is not rewritten on
@@ -58,11 +72,14 @@ pub(crate) fn sign_in(
     let now = manager.now();
     let remember = remember && manager.settings.enable_remember_me;
     session.renew();
-    session.insert(USER_ID, &record.id)?;
-    session.insert(STAMP, &record.stamp)?;
-    session.insert(AUTH_AT, now)?;
-    session.insert(SEEN_AT, now)?;
-    session.insert(REMEMBER, remember)?;
+    let sign_in = SignIn {
+        id: record.id.clone(),
+        stamp: record.stamp.clone(),
+        auth_at: now,
+        seen_at: now,
+        remember,
+    };
+    session.insert(SIGN_IN, sign_in)?;
     session.set_permanent(remember);
     Ok(())
 }
@@ -70,8 +87,11 @@ pub(crate) fn sign_in(
 /// Keeps the session signed in after the user's own password change: the
 /// new stamp, and a new id.
 pub(crate) fn restamp(session: &Session, stamp: &str) -> Result<(), UserError> {
-    session.renew();
-    session.insert(STAMP, stamp)?;
+    if let Some(mut sign_in) = session.get::<SignIn>(SIGN_IN)? {
+        sign_in.stamp = stamp.to_owned();
+        session.renew();
+        session.insert(SIGN_IN, sign_in)?;
+    }
     Ok(())
 }
 
@@ -81,9 +101,7 @@ pub(crate) fn sign_out(session: &Session) {
 }
 
 fn forget(req: &HttpRequest, session: &Session) {
-    for key in [USER_ID, STAMP, AUTH_AT, SEEN_AT, REMEMBER] {
-        session.remove(key);
-    }
+    session.remove(SIGN_IN);
     session.renew();
     req.extensions_mut().insert(Resolved(None));
 }
@@ -93,17 +111,13 @@ fn forget(req: &HttpRequest, session: &Session) {
 pub(crate) async fn signed_in_record(req: &HttpRequest) -> Result<Option<UserRecord>, UserError> {
     let manager = manager(req)?;
     let session = session(req)?;
-    let Some(id) = session.get::<String>(USER_ID)? else {
+    let Some(mut sign_in) = session.get::<SignIn>(SIGN_IN)? else {
         return Ok(None);
     };
-    let record = manager.by_id(&id).await?;
+    let record = manager.by_id(&sign_in.id).await?;
     let now = manager.now();
-    let stamp: Option<String> = session.get(STAMP)?;
-    let auth_at: i64 = session.get(AUTH_AT)?.unwrap_or(0);
-    let seen_at: i64 = session.get(SEEN_AT)?.unwrap_or(0);
-    let remember: bool = session.get(REMEMBER)?.unwrap_or(false);
     let settings = &manager.settings;
-    let lifetime = if remember {
+    let lifetime = if sign_in.remember {
         settings.remember_me_secs
     } else {
         settings.absolute_timeout_secs
@@ -111,9 +125,9 @@ pub(crate) async fn signed_in_record(req: &HttpRequest) -> Result<Option<UserRec
     let valid = match &record {
         Some(record) => {
             record.active
-                && stamp.as_deref() == Some(record.stamp.as_str())
-                && now.saturating_sub(auth_at) < lifetime
-                && (remember || now.saturating_sub(seen_at) < settings.idle_timeout_secs)
+                && sign_in.stamp == record.stamp
+                && now.saturating_sub(sign_in.auth_at) < lifetime
+                && (sign_in.remember || now.saturating_sub(sign_in.seen_at) < settings.idle_timeout_secs)
         }
         None => false,
     };
@@ -121,8 +135,9 @@ pub(crate) async fn signed_in_record(req: &HttpRequest) -> Result<Option<UserRec
         forget(req, &session);
         return Ok(None);
     }
-    if now.saturating_sub(seen_at) >= SEEN_GRANULARITY {
-        session.insert(SEEN_AT, now)?;
+    if now.saturating_sub(sign_in.seen_at) >= SEEN_GRANULARITY {
+        sign_in.seen_at = now;
+        session.insert(SIGN_IN, sign_in)?;
     }
     Ok(record)
 }
