@@ -45,7 +45,15 @@ cookie=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' \
   { echo "the signed-in route served a stranger" >&2; exit 1; }
 
 lua="$work/cookie.lua"
-printf 'wrk.headers["Cookie"] = "%s"\n' "$cookie" >"$lua"
+# Like a browser, send back the cookie the server last set: the signed-in
+# server refreshes the session's last-seen time once a minute.
+cat >"$lua" <<LUA
+wrk.headers["Cookie"] = "$cookie"
+response = function(status, headers, body)
+  local line = headers["Set-Cookie"]
+  if line then wrk.headers["Cookie"] = line:match("^[^;]+") end
+end
+LUA
 compare "GET /hello" plain 18100 "$pid_a" signed-in 18101 "$pid_b" /hello "$lua"
 together "GET /hello" plain 18100 "$pid_a" signed-in 18101 "$pid_b" /hello "$lua"
 
