@@ -14,7 +14,7 @@ use crate::events::UserEvent;
 use crate::identifier::{Login, Username};
 use crate::manager::random_hex;
 use crate::password::Password;
-use crate::store::{Change, Insert, Update};
+use crate::store::{Change, Insert, Update, UserRecord};
 use crate::{CurrentUser, User, UserError, UserManager, UserSettings};
 
 /// Mounts the enabled flows under the prefix.
@@ -231,6 +231,22 @@ async fn sign_out(req: HttpRequest, manager: web::Data<UserManager>) -> Result<H
         .finish())
 }
 
+/// The signed-in user's `old_password`, checked like a sign-in (and
+/// counted on the account's throttle: a wrong one is a failed attempt).
+async fn confirm_current_password(
+    manager: &UserManager,
+    record: &UserRecord,
+    password: &Password,
+) -> Result<(), UserError> {
+    manager.passwords.check_length("old_password", password)?;
+    let login = Login::parse(&record.id);
+    if manager.check_password(Some(record), &login, password).await? {
+        Ok(())
+    } else {
+        Err(UserError::invalid("old_password", "is not your current password"))
+    }
+}
+
 async fn change_password(
     req: HttpRequest,
     manager: web::Data<UserManager>,
@@ -242,12 +258,8 @@ async fn change_password(
     let new = body.password("new_password")?;
     retyped(&manager.settings, &mut body, &new, "new_password")?;
     body.finish()?;
-    manager.passwords.check_length("old_password", &old)?;
     manager.passwords.check_new("new_password", &new)?;
-    let login = Login::parse(&record.id);
-    if !manager.check_password(Some(&record), &login, &old).await? {
-        return Err(UserError::invalid("old_password", "is not your current password"));
-    }
+    confirm_current_password(&manager, &record, &old).await?;
     let hash = manager.passwords.hash(&new).await?;
     let stamp = random_hex()?;
     let change = Change::Password {
@@ -276,11 +288,7 @@ async fn change_username(
     let password = body.password("old_password")?;
     body.finish()?;
     let new = Username::parse(&new).map_err(|detail| UserError::invalid("new_username", detail))?;
-    manager.passwords.check_length("old_password", &password)?;
-    let login = Login::parse(&record.id);
-    if !manager.check_password(Some(&record), &login, &password).await? {
-        return Err(UserError::invalid("old_password", "is not your current password"));
-    }
+    confirm_current_password(&manager, &record, &password).await?;
     let change = Change::Username {
         shown: new.as_str().to_owned(),
         key: new.key().to_owned(),
