@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::clock::{Clock, SystemClock};
+use crate::counters::Counters;
 use crate::events::{Listeners, UserEvent};
 use crate::manager::ProfileCheck;
 use crate::password::Passwords;
@@ -168,6 +169,22 @@ fn registered_store(
     }))
 }
 
+/// Where the throttle counters go.
+async fn counters(redis_url: Option<&str>) -> Result<Counters, ExtensionError> {
+    match redis_url {
+        None => Ok(Counters::Store),
+        #[cfg(feature = "redis")]
+        Some(url) => Counters::redis(url, std::time::Duration::from_secs(2))
+            .await
+            .map_err(|error| ExtensionError::failed("could not reach the throttle's Redis", error)),
+        #[cfg(not(feature = "redis"))]
+        Some(_) => Err(ExtensionError::invalid_setting(
+            "user.throttle_redis_url",
+            "needs ext-user's `redis` feature",
+        )),
+    }
+}
+
 impl Extension for Users {
     fn name(&self) -> &str {
         "user"
@@ -198,10 +215,12 @@ impl Extension for Users {
             .await
             .map_err(|error| ExtensionError::failed("could not prepare the user store", error))?;
         let passwords = Passwords::new(&settings.hash_settings())?;
+        let counters = counters(settings.throttle_redis_url.as_deref()).await?;
         let routes_settings = settings.clone();
         let cache = crate::cache::UserCache::new(settings.user_cache_secs);
         app.provide(UserManager {
             cache,
+            counters,
             settings,
             passwords,
             store,

@@ -66,6 +66,7 @@
 mod auth;
 mod cache;
 pub mod clock;
+mod counters;
 mod error;
 pub mod events;
 mod extension;

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::cache::UserCache;
 use crate::clock::Clock;
+use crate::counters::Counters;
 use crate::events::{Listeners, UserEvent};
 use crate::identifier::{Email, Login, Username};
 use crate::password::{Password, Passwords, Verdict};
@@ -45,6 +46,7 @@ pub struct UserManager {
     pub(crate) listeners: Listeners,
     pub(crate) profile: ProfileCheck,
     pub(crate) cache: UserCache,
+    pub(crate) counters: Counters,
 }
 
 impl fmt::Debug for UserManager {
@@ -120,8 +122,8 @@ impl UserManager {
     pub(crate) async fn throttle(&self, key: &str, limit: u32) -> Result<(), UserError> {
         let now = self.now();
         let hits = self
-            .store
-            .hit(key, now, self.settings.login_window_secs)
+            .counters
+            .hit(self.store.as_ref(), key, now, self.settings.login_window_secs)
             .await
             .map_err(UserError::Store)?;
         if hits.count > limit {
@@ -159,7 +161,10 @@ impl UserManager {
         let (Some(record), Verdict::Right { rehash }) = (record, verdict) else {
             return Ok(false);
         };
-        self.store.forget_hits(&key).await.map_err(UserError::Store)?;
+        self.counters
+            .forget(self.store.as_ref(), &key)
+            .await
+            .map_err(UserError::Store)?;
         if let Some(hash) = rehash {
             let change = Change::Password { hash, stamp: None };
             self.store

@@ -68,6 +68,9 @@ pub struct UserSettings {
     pub login_window_secs: i64,
     /// Sign-in attempts from one client address in one window. Default 100.
     pub client_attempts: u32,
+    /// Keep the throttle counters in Redis at this URL (feature `redis`)
+    /// instead of the user store. Windows then follow Redis's clock.
+    pub throttle_redis_url: Option<String>,
     /// Take the client address from `Forwarded` / `X-Forwarded-For`. Only
     /// behind a proxy that sets them; default false (the peer address).
     pub trust_proxy_headers: bool,
@@ -128,6 +131,7 @@ impl Default for UserSettings {
             login_attempts: 5,
             login_window_secs: 900,
             client_attempts: 100,
+            throttle_redis_url: None,
             trust_proxy_headers: false,
             idle_timeout_secs: 1800,
             absolute_timeout_secs: 43_200,

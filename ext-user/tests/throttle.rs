@@ -167,3 +167,44 @@ async fn one_client_cannot_spray_many_accounts() {
     }
     assert_eq!(attempt(&h.app, "user-eleven", "wrong password").await.status, 429);
 }
+
+/// B5: two instances share one count: in their common store, or in Redis
+/// when each has a database of its own.
+#[actix_rt::test]
+async fn instances_share_one_count() {
+    let redis = ext_tests::services::require("REDIS_URL", "Redis");
+    for counters in ["store", "redis"] {
+        let db = sqlite();
+        let mut env = FAST_HASHING.to_vec();
+        if counters == "redis" {
+            env.push(("USER_THROTTLE_REDIS_URL", redis.as_str()));
+        }
+        let other = if counters == "redis" { sqlite() } else { db.clone() };
+        let one = start(&db, &env).await;
+        let two = start(&other, &env).await;
+        let login = format!("{}-{counters}", common::unique("spray"));
+        for n in 0..5 {
+            let app = if n % 2 == 0 { &one.app } else { &two.app };
+            let status = Browser::new()
+                .post(
+                    app,
+                    "/user/sign-in",
+                    json!({"login": login, "password": "wrong password"}),
+                )
+                .await
+                .status;
+            assert_eq!(status, 401, "{counters} #{n}");
+        }
+        for app in [&one.app, &two.app] {
+            let status = Browser::new()
+                .post(
+                    app,
+                    "/user/sign-in",
+                    json!({"login": login, "password": "wrong password"}),
+                )
+                .await
+                .status;
+            assert_eq!(status, 429, "{counters}: one count for both instances");
+        }
+    }
+}
