@@ -135,7 +135,7 @@ pub fn app(
 
 /// The signed-in user (401 otherwise).
 async fn account(user: ext_user::CurrentUser) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "user": user.0 }))
+    HttpResponse::Ok().json(json!({ "user": &*user.0 }))
 }
 
 /// Any user, for administrators.

@@ -12,12 +12,14 @@
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use ext_core::session::{Session, SessionExt};
 use serde::{Deserialize, Serialize};
 
+use crate::cache::Cached;
 use crate::store::UserRecord;
 use crate::{User, UserError, UserManager};
 
@@ -47,7 +49,7 @@ const SEEN_GRANULARITY: i64 = 60;
 
 /// The request's user, once looked up.
 #[derive(Clone)]
-struct Resolved(Option<User>);
+struct Resolved(Option<Arc<User>>);
 
 pub(crate) fn manager(req: &HttpRequest) -> Result<&UserManager, UserError> {
     req.app_data::<web::Data<UserManager>>()
@@ -108,7 +110,7 @@ fn forget(req: &HttpRequest, session: &Session) {
 
 /// The signed-in user's record, checked against the store; `None` when
 /// nobody is signed in (or the session no longer counts).
-pub(crate) async fn signed_in_record(req: &HttpRequest) -> Result<Option<UserRecord>, UserError> {
+pub(crate) async fn signed_in_record(req: &HttpRequest) -> Result<Option<Arc<Cached>>, UserError> {
     let manager = manager(req)?;
     let session = session(req)?;
     let Some(mut sign_in) = session.get::<SignIn>(SIGN_IN)? else {
@@ -122,7 +124,7 @@ pub(crate) async fn signed_in_record(req: &HttpRequest) -> Result<Option<UserRec
     } else {
         settings.absolute_timeout_secs
     };
-    let valid = match &record {
+    let valid = match record.as_deref().map(|cached| &cached.record) {
         Some(record) => {
             record.active
                 && sign_in.stamp == record.stamp
@@ -143,18 +145,20 @@ pub(crate) async fn signed_in_record(req: &HttpRequest) -> Result<Option<UserRec
 }
 
 /// The signed-in user, looked up once per request.
-pub(crate) async fn resolve(req: &HttpRequest) -> Result<Option<User>, UserError> {
+pub(crate) async fn resolve(req: &HttpRequest) -> Result<Option<Arc<User>>, UserError> {
     if let Some(Resolved(user)) = req.extensions().get::<Resolved>() {
         return Ok(user.clone());
     }
-    let user = signed_in_record(req).await?.as_ref().map(User::from);
+    let user = signed_in_record(req)
+        .await?
+        .map(|cached| Arc::clone(&cached.user));
     req.extensions_mut().insert(Resolved(user.clone()));
     Ok(user)
 }
 
 /// Forgets what this request resolved (after a change to the user).
 pub(crate) fn refresh(req: &HttpRequest, user: Option<User>) {
-    req.extensions_mut().insert(Resolved(user));
+    req.extensions_mut().insert(Resolved(user.map(Arc::new)));
 }
 
 /// The signed-in user; a 401 problem when there is none. Take
@@ -169,7 +173,7 @@ pub(crate) fn refresh(req: &HttpRequest, user: Option<User>) {
 /// }
 /// ```
 #[derive(Clone, Debug)]
-pub struct CurrentUser(pub User);
+pub struct CurrentUser(pub Arc<User>);
 
 impl Deref for CurrentUser {
     type Target = User;
@@ -198,11 +202,11 @@ impl FromRequest for CurrentUser {
 /// `SessionExt`.
 pub trait UserExt {
     /// The signed-in user, if any (looked up once per request).
-    fn current_user(&self) -> impl Future<Output = Result<Option<User>, UserError>>;
+    fn current_user(&self) -> impl Future<Output = Result<Option<Arc<User>>, UserError>>;
 }
 
 impl UserExt for HttpRequest {
-    fn current_user(&self) -> impl Future<Output = Result<Option<User>, UserError>> {
+    fn current_user(&self) -> impl Future<Output = Result<Option<Arc<User>>, UserError>> {
         resolve(self)
     }
 }

@@ -11,9 +11,26 @@
 //! app is seen here within `user_cache_secs`; `0` turns the cache off.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::store::UserRecord;
+use crate::User;
+
+/// A user as loaded: the record, and the view handlers get, built once and
+/// shared (a signed-in request clones an `Arc`, not the user: allocation
+/// was the largest cost left in `perf` after the cache itself).
+#[derive(Debug)]
+pub(crate) struct Cached {
+    pub(crate) record: UserRecord,
+    pub(crate) user: Arc<User>,
+}
+
+impl Cached {
+    pub(crate) fn new(record: UserRecord) -> Arc<Self> {
+        let user = Arc::new(User::from(&record));
+        Arc::new(Self { record, user })
+    }
+}
 
 /// At most this many users are kept; a full cache drops its expired
 /// entries, then, if still full, everything.
@@ -22,7 +39,7 @@ const CAPACITY: usize = 10_000;
 #[derive(Debug)]
 pub(crate) struct UserCache {
     ttl: i64,
-    entries: Mutex<HashMap<String, (UserRecord, i64)>>,
+    entries: Mutex<HashMap<String, (Arc<Cached>, i64)>>,
 }
 
 impl UserCache {
@@ -33,16 +50,16 @@ impl UserCache {
         }
     }
 
-    pub(crate) fn get(&self, id: &str, now: i64) -> Option<UserRecord> {
+    pub(crate) fn get(&self, id: &str, now: i64) -> Option<Arc<Cached>> {
         if self.ttl == 0 {
             return None;
         }
         let entries = self.entries.lock().ok()?;
-        let (record, loaded) = entries.get(id)?;
-        (now.saturating_sub(*loaded) < self.ttl).then(|| record.clone())
+        let (cached, loaded) = entries.get(id)?;
+        (now.saturating_sub(*loaded) < self.ttl).then(|| Arc::clone(cached))
     }
 
-    pub(crate) fn put(&self, record: &UserRecord, now: i64) {
+    pub(crate) fn put(&self, cached: &Arc<Cached>, now: i64) {
         if self.ttl == 0 {
             return;
         }
@@ -56,7 +73,7 @@ impl UserCache {
                 entries.clear();
             }
         }
-        entries.insert(record.id.clone(), (record.clone(), now));
+        entries.insert(cached.record.id.clone(), (Arc::clone(cached), now));
     }
 
     pub(crate) fn forget(&self, id: &str) {

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::cache::UserCache;
+use crate::cache::{Cached, UserCache};
 use crate::clock::Clock;
 use crate::counters::Counters;
 use crate::events::{Listeners, UserEvent};
@@ -87,16 +87,17 @@ impl UserManager {
     }
 
     /// The user `id`, from the cache when it is fresh there.
-    pub(crate) async fn by_id(&self, id: &str) -> Result<Option<UserRecord>, UserError> {
+    pub(crate) async fn by_id(&self, id: &str) -> Result<Option<Arc<Cached>>, UserError> {
         let now = self.now();
-        if let Some(record) = self.cache.get(id, now) {
-            return Ok(Some(record));
+        if let Some(cached) = self.cache.get(id, now) {
+            return Ok(Some(cached));
         }
-        let record = self.store.by_id(id).await.map_err(UserError::Store)?;
-        if let Some(record) = &record {
-            self.cache.put(record, now);
-        }
-        Ok(record)
+        let Some(record) = self.store.by_id(id).await.map_err(UserError::Store)? else {
+            return Ok(None);
+        };
+        let cached = Cached::new(record);
+        self.cache.put(&cached, now);
+        Ok(Some(cached))
     }
 
     /// Applies `change` to the user `id` in the store, and drops the cached

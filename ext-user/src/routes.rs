@@ -210,11 +210,12 @@ async fn sign_in(
         .session()
         .ok_or_else(|| UserError::Internal("no session".to_owned()))?;
     auth::sign_in(&manager, &session, &record, remember)?;
-    manager.cache.put(&record, manager.now());
-    let user = User::from(&record);
-    auth::refresh(&req, Some(user.clone()));
-    manager.emit(UserEvent::SignedIn(&user));
-    Ok(answer(StatusCode::OK, json!({ "user": user })))
+    let cached = crate::cache::Cached::new(record);
+    manager.cache.put(&cached, manager.now());
+    let user = &cached.user;
+    auth::refresh(&req, Some(User::clone(user)));
+    manager.emit(UserEvent::SignedIn(user));
+    Ok(answer(StatusCode::OK, json!({ "user": &**user })))
 }
 
 async fn sign_out(req: HttpRequest, manager: web::Data<UserManager>) -> Result<HttpResponse, UserError> {
@@ -252,14 +253,15 @@ async fn change_password(
     manager: web::Data<UserManager>,
     body: web::Bytes,
 ) -> Result<HttpResponse, UserError> {
-    let record = signed_in_record(&req).await?.ok_or(UserError::Unauthenticated)?;
+    let cached = signed_in_record(&req).await?.ok_or(UserError::Unauthenticated)?;
+    let record = &cached.record;
     let mut body = Body::parse(&body)?;
     let old = body.password("old_password")?;
     let new = body.password("new_password")?;
     retyped(&manager.settings, &mut body, &new, "new_password")?;
     body.finish()?;
     manager.passwords.check_new("new_password", &new)?;
-    confirm_current_password(&manager, &record, &old).await?;
+    confirm_current_password(&manager, record, &old).await?;
     let hash = manager.passwords.hash(&new).await?;
     let stamp = random_hex()?;
     let change = Change::Password {
@@ -272,7 +274,7 @@ async fn change_password(
     if let Some(session) = req.session() {
         auth::restamp(&session, &stamp)?;
     }
-    let user = User::from(&record);
+    let user = User::from(record);
     manager.emit(UserEvent::PasswordChanged(&user));
     Ok(answer(StatusCode::OK, json!({ "status": "password-changed" })))
 }
@@ -282,13 +284,14 @@ async fn change_username(
     manager: web::Data<UserManager>,
     body: web::Bytes,
 ) -> Result<HttpResponse, UserError> {
-    let record = signed_in_record(&req).await?.ok_or(UserError::Unauthenticated)?;
+    let cached = signed_in_record(&req).await?.ok_or(UserError::Unauthenticated)?;
+    let record = &cached.record;
     let mut body = Body::parse(&body)?;
     let new = body.required("new_username")?;
     let password = body.password("old_password")?;
     body.finish()?;
     let new = Username::parse(&new).map_err(|detail| UserError::invalid("new_username", detail))?;
-    confirm_current_password(&manager, &record, &password).await?;
+    confirm_current_password(&manager, record, &password).await?;
     let change = Change::Username {
         shown: new.as_str().to_owned(),
         key: new.key().to_owned(),
@@ -299,7 +302,7 @@ async fn change_username(
         Update::Taken(field) => return Err(UserError::Taken(field)),
     }
     let old = record.username.clone().unwrap_or_default();
-    let mut user = User::from(&record);
+    let mut user = User::from(record);
     user.username = Some(new.as_str().to_owned());
     auth::refresh(&req, Some(user.clone()));
     manager.emit(UserEvent::UsernameChanged {
@@ -323,12 +326,12 @@ async fn edit_profile(
     if manager.update(&user.id, &change).await? != Update::Done {
         return Err(UserError::Unauthenticated);
     }
-    let mut user = user.0;
+    let mut user = (*user.0).clone();
     user.profile = profile;
     auth::refresh(&req, Some(user.clone()));
     Ok(answer(StatusCode::OK, json!({ "user": user })))
 }
 
 async fn current_user(user: CurrentUser) -> HttpResponse {
-    answer(StatusCode::OK, json!({ "user": user.0 }))
+    answer(StatusCode::OK, json!({ "user": &*user.0 }))
 }
