@@ -156,9 +156,9 @@ pub(crate) async fn resolve(req: &HttpRequest) -> Result<Option<Arc<User>>, User
     Ok(user)
 }
 
-/// Forgets what this request resolved (after a change to the user).
-pub(crate) fn refresh(req: &HttpRequest, user: Option<User>) {
-    req.extensions_mut().insert(Resolved(user.map(Arc::new)));
+/// Replaces what this request resolved (after a change to the user).
+pub(crate) fn refresh(req: &HttpRequest, user: Option<Arc<User>>) {
+    req.extensions_mut().insert(Resolved(user));
 }
 
 /// The signed-in user; a 401 problem when there is none. Take

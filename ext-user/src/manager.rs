@@ -134,27 +134,48 @@ impl UserManager {
         Ok(())
     }
 
-    /// The throttle key of an account, or of a login that names none: an
-    /// unknown login is counted exactly like a known one.
-    pub(crate) fn account_key(record: Option<&UserRecord>, login: &Login) -> String {
-        match record {
-            Some(record) => format!("user:{}", record.id),
-            None => format!("login:{}", login.key()),
-        }
-    }
-
-    /// Checks a password for `record` (or against the dummy hash when
-    /// there is none), counted on the account's throttle first. A right
-    /// password resets the count and upgrades an old hash.
-    pub(crate) async fn check_password(
+    /// Checks a sign-in's password for `record` (or against the dummy hash
+    /// when there is none). It is counted on the account's throttle, or on
+    /// the login's when it names nobody: an unknown login is counted exactly
+    /// like a known one.
+    pub(crate) async fn check_sign_in(
         &self,
         record: Option<&UserRecord>,
         login: &Login,
         password: &Password,
     ) -> Result<bool, UserError> {
-        self.passwords.check_length("password", password)?;
-        let key = Self::account_key(record, login);
-        self.throttle(&key, self.settings.login_attempts).await?;
+        let key = match record {
+            Some(record) => Self::account_key(record),
+            None => format!("login:{}", login.key()),
+        };
+        self.check_counted(record, &key, password).await
+    }
+
+    /// Checks the signed-in user's current password, counted on the same
+    /// throttle as their sign-ins.
+    pub(crate) async fn check_current_password(
+        &self,
+        record: &UserRecord,
+        password: &Password,
+    ) -> Result<bool, UserError> {
+        self.check_counted(Some(record), &Self::account_key(record), password)
+            .await
+    }
+
+    fn account_key(record: &UserRecord) -> String {
+        format!("user:{}", record.id)
+    }
+
+    /// Counts one attempt on `key`, then checks the password (the hasher
+    /// refuses one over the length limit). A right password resets the
+    /// count and upgrades an old hash.
+    async fn check_counted(
+        &self,
+        record: Option<&UserRecord>,
+        key: &str,
+        password: &Password,
+    ) -> Result<bool, UserError> {
+        self.throttle(key, self.settings.login_attempts).await?;
         let verdict = self
             .passwords
             .verify(password, record.map(|record| record.password_hash.as_str()))
@@ -163,7 +184,7 @@ impl UserManager {
             return Ok(false);
         };
         self.counters
-            .forget(self.store.as_ref(), &key)
+            .forget(self.store.as_ref(), key)
             .await
             .map_err(UserError::Store)?;
         if let Some(hash) = rehash {

@@ -2,6 +2,8 @@
 //! username, edit profile, and the current user. Every one that changes
 //! state takes POST only (GET is a 405), so the CSRF check applies.
 
+use std::sync::Arc;
+
 use actix_web::http::header::{HeaderValue, ALLOW, CACHE_CONTROL};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -201,7 +203,7 @@ async fn sign_in(
         .await?;
     let login = Login::parse(&login);
     let record = manager.by_login(&login).await?;
-    let right = manager.check_password(record.as_ref(), &login, &password).await?;
+    let right = manager.check_sign_in(record.as_ref(), &login, &password).await?;
     let Some(record) = record.filter(|record| right && record.active) else {
         manager.emit(UserEvent::SignInFailed { login: login.key() });
         return Err(UserError::SignInFailed);
@@ -213,7 +215,7 @@ async fn sign_in(
     let cached = crate::cache::Cached::new(record);
     manager.cache.put(&cached, manager.now());
     let user = &cached.user;
-    auth::refresh(&req, Some(User::clone(user)));
+    auth::refresh(&req, Some(Arc::clone(user)));
     manager.emit(UserEvent::SignedIn(user));
     Ok(answer(StatusCode::OK, json!({ "user": &**user })))
 }
@@ -240,8 +242,7 @@ async fn confirm_current_password(
     password: &Password,
 ) -> Result<(), UserError> {
     manager.passwords.check_length("old_password", password)?;
-    let login = Login::parse(&record.id);
-    if manager.check_password(Some(record), &login, password).await? {
+    if manager.check_current_password(record, password).await? {
         Ok(())
     } else {
         Err(UserError::invalid("old_password", "is not your current password"))
@@ -304,7 +305,7 @@ async fn change_username(
     let old = record.username.clone().unwrap_or_default();
     let mut user = User::from(record);
     user.username = Some(new.as_str().to_owned());
-    auth::refresh(&req, Some(user.clone()));
+    auth::refresh(&req, Some(Arc::new(user.clone())));
     manager.emit(UserEvent::UsernameChanged {
         user: &user,
         old: &old,
@@ -328,7 +329,7 @@ async fn edit_profile(
     }
     let mut user = (*user.0).clone();
     user.profile = profile;
-    auth::refresh(&req, Some(user.clone()));
+    auth::refresh(&req, Some(Arc::new(user.clone())));
     Ok(answer(StatusCode::OK, json!({ "user": user })))
 }
 

@@ -97,19 +97,24 @@ impl SqlUserStore {
             .collect::<Result<_, _>>()?)
     }
 
-    async fn exists(&self, id: &str) -> Result<bool, SqlStoreError> {
+    /// Whether a user has `value` in `column`.
+    async fn has(&self, column: &str, value: &str) -> Result<bool, SqlStoreError> {
         let statement = Query::select()
             .column(col("id"))
             .from(col(&self.users))
-            .and_where(Expr::col(col("id")).eq(id))
+            .and_where(Expr::col(col(column)).eq(value))
             .to_owned();
         Ok(self.conn.query_one(&statement).await?.is_some())
+    }
+
+    async fn exists(&self, id: &str) -> Result<bool, SqlStoreError> {
+        self.has("id", id).await
     }
 
     /// Which key of `user` another user holds, after a unique violation.
     async fn taken_field(&self, user: &UserRecord) -> Result<Field, SqlStoreError> {
         if let Some(key) = &user.email_key {
-            if self.one_user("email_key", key).await?.is_some() {
+            if self.has("email_key", key).await? {
                 return Ok(Field::Email);
             }
         }
