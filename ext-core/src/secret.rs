@@ -118,14 +118,13 @@ impl SecretKeys {
     /// signs with the current secret, verifies with it and the fallbacks.
     pub fn derive(&self, purpose: &str) -> PurposeKey {
         let current = derive(&self.current, purpose);
+        let fallbacks: Vec<KeyBytes> = self.fallbacks.iter().map(|f| derive(f, purpose)).collect();
         PurposeKey {
             purpose: purpose.to_owned(),
             signer: mac(&current),
-            verifiers: std::iter::once(current)
-                .chain(self.fallbacks.iter().map(|f| derive(f, purpose)))
-                .map(|key| mac(&key))
-                .collect(),
+            verifiers: std::iter::once(&current).chain(&fallbacks).map(mac).collect(),
             current,
+            fallbacks,
         }
     }
 }
@@ -158,6 +157,8 @@ fn derive(secret: &SecretString, purpose: &str) -> KeyBytes {
 pub struct PurposeKey {
     purpose: String,
     current: KeyBytes,
+    /// The same purpose's keys under each fallback secret.
+    fallbacks: Vec<KeyBytes>,
     /// HMAC keyed with the current secret's key, ready to clone: keying
     /// costs two SHA-256 blocks, which every tag would otherwise pay again.
     signer: HmacSha256,
@@ -183,6 +184,24 @@ impl PurposeKey {
     /// a use other than these tags (a JWT library, say). Never log it.
     pub fn material(&self) -> &[u8; 64] {
         &self.current
+    }
+
+    /// The current key material, then each fallback secret's: what a JWT
+    /// library verifies with while secrets rotate. Never log them.
+    ///
+    /// ```
+    /// use ext_core::SecretKeys;
+    ///
+    /// let old = "an old random secret of at least 32 bytes";
+    /// let keys = SecretKeys::new("a new random secret of at least 32 bytes", &[old]).unwrap();
+    /// let jwt = keys.derive("jwt");
+    /// let materials: Vec<_> = jwt.materials().collect();
+    /// assert_eq!(materials.len(), 2);
+    /// assert_eq!(materials[0], jwt.material());
+    /// assert_eq!(materials[1], SecretKeys::new(old, &[]).unwrap().derive("jwt").material());
+    /// ```
+    pub fn materials(&self) -> impl Iterator<Item = &[u8; 64]> {
+        std::iter::once(&self.current).chain(&self.fallbacks)
     }
 
     /// The HMAC-SHA256 tag of `message` under the current secret.

@@ -1,6 +1,12 @@
 //! Who is signed in: the session keys ext-user writes at sign-in, the check
-//! every request makes against the store, and the [`CurrentUser`]
-//! extractor.
+//! every request makes against the store, bearer tokens, and the
+//! [`CurrentUser`] extractor.
+//!
+//! A request with `Authorization: Bearer …` is authenticated by that token
+//! alone (an access token or a personal access token; see
+//! [`crate::api_tokens`]), and a bad one is a 401 even when a session
+//! cookie came too. Tokens are never read from the query string (a request
+//! with `?access_token=` is a 401) or from cookies.
 //!
 //! A session names its user and carries the user's stamp from sign-in.
 //! Each request that asks for the user loads the user from the store (once
@@ -15,10 +21,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use ext_core::session::{Session, SessionExt};
 use serde::{Deserialize, Serialize};
 
+use crate::api_tokens::Credential;
 use crate::cache::Cached;
 use crate::store::UserRecord;
 use crate::{User, UserError, UserManager};
@@ -47,9 +55,20 @@ struct SignIn {
 /// every request.
 const SEEN_GRANULARITY: i64 = 60;
 
+/// Who a request is, once looked up.
+#[derive(Clone)]
+pub(crate) struct Authenticated {
+    /// The user's record (full roles).
+    pub(crate) cached: Arc<Cached>,
+    /// What handlers see (a personal access token's roles only).
+    pub(crate) user: Arc<User>,
+    /// How the request proved it.
+    pub(crate) credential: Credential,
+}
+
 /// The request's user, once looked up.
 #[derive(Clone)]
-struct Resolved(Option<Arc<User>>);
+struct Resolved(Option<Authenticated>);
 
 pub(crate) fn manager(req: &HttpRequest) -> Result<&UserManager, UserError> {
     req.app_data::<web::Data<UserManager>>()
@@ -102,15 +121,36 @@ pub(crate) fn sign_out(session: &Session) {
     session.purge();
 }
 
-fn forget(req: &HttpRequest, session: &Session) {
+fn forget(session: &Session) {
     session.remove(SIGN_IN);
     session.renew();
-    req.extensions_mut().insert(Resolved(None));
 }
 
-/// The signed-in user's record, checked against the store; `None` when
+/// The bearer token the request carries, if any. A token in the query
+/// string is refused rather than ignored, so that a client that sends one
+/// learns at once.
+fn bearer_token(req: &HttpRequest) -> Result<Option<&str>, UserError> {
+    if let Some(value) = req.headers().get(AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| UserError::InvalidToken)?;
+        return match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => Ok(Some(token.trim())),
+            // Another scheme is for someone else (a proxy's Basic, say).
+            _ => Ok(None),
+        };
+    }
+    let in_query = req
+        .query_string()
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("access_token"));
+    if in_query {
+        return Err(UserError::InvalidToken);
+    }
+    Ok(None)
+}
+
+/// The signed-in session's record, checked against the store; `None` when
 /// nobody is signed in (or the session no longer counts).
-pub(crate) async fn signed_in_record(req: &HttpRequest) -> Result<Option<Arc<Cached>>, UserError> {
+async fn session_record(req: &HttpRequest) -> Result<Option<Arc<Cached>>, UserError> {
     let manager = manager(req)?;
     let session = session(req)?;
     let Some(mut sign_in) = session.get::<SignIn>(SIGN_IN)? else {
@@ -134,7 +174,7 @@ pub(crate) async fn signed_in_record(req: &HttpRequest) -> Result<Option<Arc<Cac
         None => false,
     };
     if !valid {
-        forget(req, &session);
+        forget(&session);
         return Ok(None);
     }
     if now.saturating_sub(sign_in.seen_at) >= SEEN_GRANULARITY {
@@ -144,21 +184,62 @@ pub(crate) async fn signed_in_record(req: &HttpRequest) -> Result<Option<Arc<Cac
     Ok(record)
 }
 
-/// The signed-in user, looked up once per request.
-pub(crate) async fn resolve(req: &HttpRequest) -> Result<Option<Arc<User>>, UserError> {
-    if let Some(Resolved(user)) = req.extensions().get::<Resolved>() {
-        return Ok(user.clone());
+/// Who the request is, by bearer token or session, looked up once per
+/// request.
+pub(crate) async fn authenticate(req: &HttpRequest) -> Result<Option<Authenticated>, UserError> {
+    if let Some(Resolved(found)) = req.extensions().get::<Resolved>() {
+        return Ok(found.clone());
     }
-    let user = signed_in_record(req)
-        .await?
-        .map(|cached| Arc::clone(&cached.user));
-    req.extensions_mut().insert(Resolved(user.clone()));
-    Ok(user)
+    let found = match bearer_token(req)? {
+        Some(token) => {
+            let (cached, user, credential) = manager(req)?.bearer(token).await?;
+            Some(Authenticated {
+                cached,
+                user,
+                credential,
+            })
+        }
+        None => session_record(req).await?.map(|cached| Authenticated {
+            user: Arc::clone(&cached.user),
+            cached,
+            credential: Credential::Session,
+        }),
+    };
+    req.extensions_mut().insert(Resolved(found.clone()));
+    Ok(found)
 }
 
-/// Replaces what this request resolved (after a change to the user).
-pub(crate) fn refresh(req: &HttpRequest, user: Option<Arc<User>>) {
-    req.extensions_mut().insert(Resolved(user));
+/// The signed-in user, looked up once per request.
+pub(crate) async fn resolve(req: &HttpRequest) -> Result<Option<Arc<User>>, UserError> {
+    Ok(authenticate(req).await?.map(|found| found.user))
+}
+
+/// The account holder, for routes that manage the account: a session or
+/// an access token, never a personal access token.
+pub(crate) async fn account_holder(req: &HttpRequest) -> Result<Authenticated, UserError> {
+    let found = authenticate(req).await?.ok_or(UserError::Unauthenticated)?;
+    if found.credential == Credential::PersonalToken {
+        return Err(UserError::WrongCredential("a session or an access token"));
+    }
+    Ok(found)
+}
+
+/// Records who this request is now (after a sign-in or a change to the
+/// user); `None` after a sign-out.
+pub(crate) fn refresh(req: &HttpRequest, found: Option<Authenticated>) {
+    req.extensions_mut().insert(Resolved(found));
+}
+
+/// Replaces the user this request sees, keeping how it authenticated.
+pub(crate) fn refresh_user(req: &HttpRequest, user: User) {
+    let found = req
+        .extensions()
+        .get::<Resolved>()
+        .and_then(|Resolved(found)| found.clone());
+    if let Some(mut found) = found {
+        found.user = Arc::new(user);
+        refresh(req, Some(found));
+    }
 }
 
 /// The signed-in user; a 401 problem when there is none. Take

@@ -34,6 +34,9 @@ pub enum UserError {
     /// No such user (404): the administration API only.
     #[error("no such user")]
     NotFound,
+    /// The signed-in user has no personal access token of that id (404).
+    #[error("no such token")]
+    TokenNotFound,
     /// The session could not be read or written.
     #[error(transparent)]
     Session(#[from] SessionError),
@@ -47,6 +50,15 @@ pub enum UserError {
     /// No signed-in user (401).
     #[error("not signed in")]
     Unauthenticated,
+    /// A bearer or refresh token was refused (401): forged, expired,
+    /// revoked, of another kind, or sent where tokens are not taken. The
+    /// answer never says which.
+    #[error("invalid token")]
+    InvalidToken,
+    /// The credential cannot do this (403): a personal access token asking
+    /// to manage the account.
+    #[error("not with this credential: {0}")]
+    WrongCredential(&'static str),
     /// Signed in, without the roles the route needs (403).
     #[error("not allowed")]
     Forbidden,
@@ -97,6 +109,10 @@ impl UserError {
                     .with_extension("field", name)
             }
             UserError::NotFound => Problem::typed("no-such-user", StatusCode::NOT_FOUND, "No such user"),
+            UserError::TokenNotFound => {
+                Problem::typed("no-such-token", StatusCode::NOT_FOUND, "No such token")
+                    .with_detail("You have no access token with this id.")
+            }
             UserError::Session(_) => Problem::new(StatusCode::INTERNAL_SERVER_ERROR),
             UserError::SignInFailed => {
                 Problem::typed("sign-in-failed", StatusCode::UNAUTHORIZED, "Sign-in failed")
@@ -112,6 +128,16 @@ impl UserError {
                 Problem::typed("unauthenticated", StatusCode::UNAUTHORIZED, "Not signed in")
                     .with_detail("Sign in to use this resource.")
             }
+            UserError::InvalidToken => {
+                Problem::typed("invalid-token", StatusCode::UNAUTHORIZED, "Invalid token")
+                    .with_detail("The token is invalid, expired or revoked.")
+            }
+            UserError::WrongCredential(needs) => Problem::typed(
+                "wrong-credential",
+                StatusCode::FORBIDDEN,
+                "Not with this credential",
+            )
+            .with_detail(format!("This needs {needs}.")),
             UserError::Forbidden => Problem::typed("forbidden", StatusCode::FORBIDDEN, "Forbidden")
                 .with_detail("Your account does not have the roles this resource needs."),
             UserError::Busy => Problem::typed("busy", StatusCode::SERVICE_UNAVAILABLE, "Busy")
@@ -161,6 +187,13 @@ impl ResponseError for UserError {
                 // registered, so this names the cookie the way browsers
                 // already treat it.
                 headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Cookie"));
+            }
+            UserError::InvalidToken => {
+                // RFC 6750 §3.
+                headers.insert(
+                    WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
             }
             _ => {}
         }

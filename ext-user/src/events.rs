@@ -27,6 +27,14 @@ pub enum UserEvent<'a> {
         /// The name before.
         old: &'a str,
     },
+    /// Every session and token of the user was ended at their request.
+    SignedOutEverywhere(&'a User),
+    /// A refresh token was used a second time: a copy is in someone's
+    /// hands. Its family was revoked.
+    RefreshReplayed {
+        /// Whose token it was.
+        user_id: &'a str,
+    },
     /// A refused sign-in, for whatever reason; `login` is the normalised
     /// login that was tried (never the password).
     SignInFailed {

@@ -218,7 +218,18 @@ impl Extension for Users {
         let counters = counters(settings.throttle_redis_url.as_deref()).await?;
         let routes_settings = settings.clone();
         let cache = crate::cache::UserCache::new(settings.user_cache_secs);
+        let tokens = if settings.enable_api_tokens {
+            let secrets = if settings.jwt_secret.is_some() {
+                None
+            } else {
+                Some(app.secret_keys()?)
+            };
+            Some(crate::jwt::TokenKeys::new(&settings, secrets.as_ref())?)
+        } else {
+            None
+        };
         app.provide(UserManager {
+            tokens,
             cache,
             counters,
             settings,

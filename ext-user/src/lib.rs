@@ -63,6 +63,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod api_tokens;
 mod auth;
 mod cache;
 pub mod clock;
@@ -72,11 +73,13 @@ pub mod events;
 mod extension;
 mod guard;
 pub mod identifier;
+pub mod jwt;
 mod manager;
 pub mod password;
 mod routes;
 mod settings;
 pub mod store;
+mod token_routes;
 mod user;
 
 #[cfg(doc)]
@@ -88,5 +91,5 @@ pub use self::events::UserEvent;
 pub use self::extension::{Profile, Users};
 pub use self::guard::{login_required, roles_accepted, roles_required, RequireUser, RequireUserService};
 pub use self::manager::{NewUser, UserManager};
-pub use self::settings::{StoreChoice, UserSettings, MAX_CHECKS_PER_HOUR};
+pub use self::settings::{JwtAlgorithm, StoreChoice, UserSettings, MAX_CHECKS_PER_HOUR};
 pub use self::user::{Roles, User};

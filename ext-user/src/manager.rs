@@ -47,6 +47,8 @@ pub struct UserManager {
     pub(crate) profile: ProfileCheck,
     pub(crate) cache: UserCache,
     pub(crate) counters: Counters,
+    /// The API tokens' keys; `None` when `enable_api_tokens` is off.
+    pub(crate) tokens: Option<crate::jwt::TokenKeys>,
 }
 
 impl fmt::Debug for UserManager {
@@ -236,6 +238,7 @@ impl UserManager {
             username_key: username.as_ref().map(|name| name.key().to_owned()),
             password_hash,
             stamp: random_hex()?,
+            token_version: 0,
             active: true,
             email_confirmed_at: None,
             roles: Vec::new(),

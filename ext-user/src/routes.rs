@@ -1,6 +1,7 @@
 //! The JSON endpoints: register, sign in, sign out, change password, change
-//! username, edit profile, and the current user. Every one that changes
-//! state takes POST only (GET is a 405), so the CSRF check applies.
+//! username, edit profile, and the current user (the token endpoints are
+//! in [`crate::token_routes`]). Every one that changes state takes POST
+//! only (GET is a 405), so the CSRF check applies to cookie requests.
 
 use std::sync::Arc;
 
@@ -11,7 +12,8 @@ use ext_core::session::SessionExt;
 use ext_core::Problem;
 use serde_json::{json, Map, Value};
 
-use crate::auth::{self, resolve, signed_in_record};
+use crate::api_tokens::Credential;
+use crate::auth::{self, account_holder, resolve, Authenticated};
 use crate::events::UserEvent;
 use crate::identifier::{Login, Username};
 use crate::manager::random_hex;
@@ -48,6 +50,7 @@ pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
         );
     }
     post(cfg, &settings.edit_user_profile_url, web::post().to(edit_profile));
+    crate::token_routes::configure(settings, cfg);
     cfg.service(
         web::resource(&settings.current_user_url)
             .route(web::get().to(current_user))
@@ -55,7 +58,7 @@ pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn method_not_allowed(allow: &'static str) -> HttpResponse {
+pub(crate) fn method_not_allowed(allow: &'static str) -> HttpResponse {
     let mut res = Problem::typed(
         "method-not-allowed",
         StatusCode::METHOD_NOT_ALLOWED,
@@ -68,17 +71,17 @@ fn method_not_allowed(allow: &'static str) -> HttpResponse {
 }
 
 /// A JSON answer that no cache keeps.
-fn answer(status: StatusCode, body: Value) -> HttpResponse {
+pub(crate) fn answer(status: StatusCode, body: Value) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((CACHE_CONTROL, "no-store"))
         .json(body)
 }
 
 /// A JSON object body, taken field by field with typed errors.
-struct Body(Map<String, Value>);
+pub(crate) struct Body(pub(crate) Map<String, Value>);
 
 impl Body {
-    fn parse(bytes: &[u8]) -> Result<Self, UserError> {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, UserError> {
         match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(mut map)) => {
                 // A form field the CSRF check may have read; never a user field.
@@ -91,7 +94,7 @@ impl Body {
         }
     }
 
-    fn string(&mut self, field: &'static str) -> Result<Option<String>, UserError> {
+    pub(crate) fn string(&mut self, field: &'static str) -> Result<Option<String>, UserError> {
         match self.0.remove(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(text)) => Ok(Some(text)),
@@ -99,16 +102,16 @@ impl Body {
         }
     }
 
-    fn required(&mut self, field: &'static str) -> Result<String, UserError> {
+    pub(crate) fn required(&mut self, field: &'static str) -> Result<String, UserError> {
         self.string(field)?
             .ok_or_else(|| UserError::invalid(field, "is required"))
     }
 
-    fn password(&mut self, field: &'static str) -> Result<Password, UserError> {
+    pub(crate) fn password(&mut self, field: &'static str) -> Result<Password, UserError> {
         self.required(field).map(Password::new)
     }
 
-    fn flag(&mut self, field: &'static str) -> Result<bool, UserError> {
+    pub(crate) fn flag(&mut self, field: &'static str) -> Result<bool, UserError> {
         match self.0.remove(field) {
             None | Some(Value::Null) => Ok(false),
             Some(Value::Bool(flag)) => Ok(flag),
@@ -116,7 +119,7 @@ impl Body {
         }
     }
 
-    fn finish(self) -> Result<(), UserError> {
+    pub(crate) fn finish(self) -> Result<(), UserError> {
         match self.0.keys().next() {
             None => Ok(()),
             Some(field) => Err(UserError::BadRequest(format!(
@@ -147,7 +150,7 @@ fn retyped(
 }
 
 /// The client's address, for the per-client throttle.
-fn client(req: &HttpRequest, settings: &UserSettings) -> String {
+pub(crate) fn client(req: &HttpRequest, settings: &UserSettings) -> String {
     let address = if settings.trust_proxy_headers {
         req.connection_info().realip_remote_addr().map(str::to_owned)
     } else {
@@ -196,7 +199,14 @@ async fn sign_in(
     };
     let password = body.password("password")?;
     let remember = body.flag("remember_me")?;
+    let mode = SignInMode::parse(body.string("mode")?.as_deref())?;
     body.finish()?;
+    if mode != SignInMode::Session && manager.tokens.is_none() {
+        return Err(UserError::invalid(
+            "mode",
+            "must be `session`: API tokens are off",
+        ));
+    }
     manager.passwords.check_length("password", &password)?;
     manager
         .throttle(&client(&req, &manager.settings), manager.settings.client_attempts)
@@ -208,16 +218,60 @@ async fn sign_in(
         manager.emit(UserEvent::SignInFailed { login: login.key() });
         return Err(UserError::SignInFailed);
     };
-    let session = req
-        .session()
-        .ok_or_else(|| UserError::Internal("no session".to_owned()))?;
-    auth::sign_in(&manager, &session, &record, remember)?;
+    if mode != SignInMode::Tokens {
+        let session = req
+            .session()
+            .ok_or_else(|| UserError::Internal("no session".to_owned()))?;
+        auth::sign_in(&manager, &session, &record, remember)?;
+    }
+    let tokens = match mode {
+        SignInMode::Session => None,
+        SignInMode::Tokens | SignInMode::Both => Some(manager.issue_tokens(&record).await?),
+    };
     let cached = crate::cache::Cached::new(record);
     manager.cache.put(&cached, manager.now());
-    let user = &cached.user;
-    auth::refresh(&req, Some(Arc::clone(user)));
-    manager.emit(UserEvent::SignedIn(user));
-    Ok(answer(StatusCode::OK, json!({ "user": &**user })))
+    let user = Arc::clone(&cached.user);
+    let credential = match mode {
+        SignInMode::Tokens => Credential::AccessToken,
+        _ => Credential::Session,
+    };
+    auth::refresh(
+        &req,
+        Some(Authenticated {
+            cached,
+            user: Arc::clone(&user),
+            credential,
+        }),
+    );
+    manager.emit(UserEvent::SignedIn(&user));
+    let mut body = json!({ "user": &*user });
+    if let Some(tokens) = tokens {
+        body["tokens"] = json!(tokens);
+    }
+    Ok(answer(StatusCode::OK, body))
+}
+
+/// What a sign-in hands back: a session cookie (the default), a token
+/// pair, or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignInMode {
+    Session,
+    Tokens,
+    Both,
+}
+
+impl SignInMode {
+    fn parse(mode: Option<&str>) -> Result<Self, UserError> {
+        match mode {
+            None | Some("session") => Ok(Self::Session),
+            Some("tokens") => Ok(Self::Tokens),
+            Some("both") => Ok(Self::Both),
+            Some(_) => Err(UserError::invalid(
+                "mode",
+                "must be `session`, `tokens` or `both`",
+            )),
+        }
+    }
 }
 
 async fn sign_out(req: HttpRequest, manager: web::Data<UserManager>) -> Result<HttpResponse, UserError> {
@@ -236,16 +290,17 @@ async fn sign_out(req: HttpRequest, manager: web::Data<UserManager>) -> Result<H
 
 /// The signed-in user's `old_password`, checked like a sign-in (and
 /// counted on the account's throttle: a wrong one is a failed attempt).
-async fn confirm_current_password(
+pub(crate) async fn confirm_current_password(
     manager: &UserManager,
     record: &UserRecord,
+    field: &'static str,
     password: &Password,
 ) -> Result<(), UserError> {
-    manager.passwords.check_length("old_password", password)?;
+    manager.passwords.check_length(field, password)?;
     if manager.check_current_password(record, password).await? {
         Ok(())
     } else {
-        Err(UserError::invalid("old_password", "is not your current password"))
+        Err(UserError::invalid(field, "is not your current password"))
     }
 }
 
@@ -254,15 +309,15 @@ async fn change_password(
     manager: web::Data<UserManager>,
     body: web::Bytes,
 ) -> Result<HttpResponse, UserError> {
-    let cached = signed_in_record(&req).await?.ok_or(UserError::Unauthenticated)?;
-    let record = &cached.record;
+    let holder = account_holder(&req).await?;
+    let record = &holder.cached.record;
     let mut body = Body::parse(&body)?;
     let old = body.password("old_password")?;
     let new = body.password("new_password")?;
     retyped(&manager.settings, &mut body, &new, "new_password")?;
     body.finish()?;
     manager.passwords.check_new("new_password", &new)?;
-    confirm_current_password(&manager, record, &old).await?;
+    confirm_current_password(&manager, record, "old_password", &old).await?;
     let hash = manager.passwords.hash(&new).await?;
     let stamp = random_hex()?;
     let change = Change::Password {
@@ -272,12 +327,27 @@ async fn change_password(
     if manager.update(&record.id, &change).await? != Update::Done {
         return Err(UserError::Unauthenticated);
     }
-    if let Some(session) = req.session() {
-        auth::restamp(&session, &stamp)?;
-    }
     let user = User::from(record);
     manager.emit(UserEvent::PasswordChanged(&user));
-    Ok(answer(StatusCode::OK, json!({ "status": "password-changed" })))
+    let mut answered = json!({ "status": "password-changed" });
+    match holder.credential {
+        Credential::Session => {
+            if let Some(session) = req.session() {
+                auth::restamp(&session, &stamp)?;
+            }
+        }
+        // Every token of the user has just been revoked, this one too: the
+        // client that changed the password gets a new pair.
+        Credential::AccessToken => {
+            let cached = manager
+                .by_id(&record.id)
+                .await?
+                .ok_or(UserError::Unauthenticated)?;
+            answered["tokens"] = json!(manager.issue_tokens(&cached.record).await?);
+        }
+        Credential::PersonalToken => {}
+    }
+    Ok(answer(StatusCode::OK, answered))
 }
 
 async fn change_username(
@@ -285,14 +355,14 @@ async fn change_username(
     manager: web::Data<UserManager>,
     body: web::Bytes,
 ) -> Result<HttpResponse, UserError> {
-    let cached = signed_in_record(&req).await?.ok_or(UserError::Unauthenticated)?;
-    let record = &cached.record;
+    let holder = account_holder(&req).await?;
+    let record = &holder.cached.record;
     let mut body = Body::parse(&body)?;
     let new = body.required("new_username")?;
     let password = body.password("old_password")?;
     body.finish()?;
     let new = Username::parse(&new).map_err(|detail| UserError::invalid("new_username", detail))?;
-    confirm_current_password(&manager, record, &password).await?;
+    confirm_current_password(&manager, record, "old_password", &password).await?;
     let change = Change::Username {
         shown: new.as_str().to_owned(),
         key: new.key().to_owned(),
@@ -305,7 +375,7 @@ async fn change_username(
     let old = record.username.clone().unwrap_or_default();
     let mut user = User::from(record);
     user.username = Some(new.as_str().to_owned());
-    auth::refresh(&req, Some(Arc::new(user.clone())));
+    auth::refresh_user(&req, user.clone());
     manager.emit(UserEvent::UsernameChanged {
         user: &user,
         old: &old,
@@ -316,9 +386,9 @@ async fn change_username(
 async fn edit_profile(
     req: HttpRequest,
     manager: web::Data<UserManager>,
-    user: CurrentUser,
     body: web::Bytes,
 ) -> Result<HttpResponse, UserError> {
+    let user = account_holder(&req).await?.user;
     let Body(fields) = Body::parse(&body)?;
     let mut profile = user.profile.clone();
     profile.extend(fields);
@@ -327,9 +397,9 @@ async fn edit_profile(
     if manager.update(&user.id, &change).await? != Update::Done {
         return Err(UserError::Unauthenticated);
     }
-    let mut user = (*user.0).clone();
+    let mut user = (*user).clone();
     user.profile = profile;
-    auth::refresh(&req, Some(Arc::new(user.clone())));
+    auth::refresh_user(&req, user.clone());
     Ok(answer(StatusCode::OK, json!({ "user": user })))
 }
 

@@ -1,7 +1,10 @@
 //! `[user]` / `USER_*`: Flask-User's keys, with its defaults where they are
 //! safe. Where ours differ, the field says why.
 
+use std::path::PathBuf;
+
 use ext_core::ExtensionError;
+use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::password::HashSettings;
@@ -14,6 +17,22 @@ pub enum StoreChoice {
     Sqlalchemy,
     /// ext-mongo's database (feature `mongo`).
     Mongodb,
+}
+
+/// How API tokens are signed. The algorithm is pinned: a token whose
+/// header names another one is refused.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, Default)]
+pub enum JwtAlgorithm {
+    /// HMAC-SHA256, keyed from `SECRET_KEY` (or `jwt_secret`). The default.
+    #[default]
+    HS256,
+    /// HMAC-SHA512, keyed the same way.
+    HS512,
+    /// Ed25519, with `jwt_private_key_file` and `jwt_public_key_file`
+    /// (PEM).
+    EdDSA,
+    /// RSA PKCS#1 v1.5 with SHA-256, with the same two files.
+    RS256,
 }
 
 /// ext-user's settings.
@@ -105,6 +124,42 @@ pub struct UserSettings {
     pub password_max_length: usize,
     /// See [`HashSettings`].
     pub refuse_common_passwords: bool,
+    /// API tokens: sign-in may return an access and a refresh token, and
+    /// `Authorization: Bearer` authenticates. Default true.
+    pub enable_api_tokens: bool,
+    /// See [`JwtAlgorithm`]. Default HS256.
+    pub jwt_algorithm: JwtAlgorithm,
+    /// The HMAC key, when tokens must verify elsewhere too (at least 32
+    /// bytes; never padded). By default a key derived from `SECRET_KEY`
+    /// for this purpose alone, verified with `SECRET_KEY_FALLBACKS` too.
+    pub jwt_secret: Option<SecretString>,
+    /// EdDSA / RS256: the PEM private key that signs.
+    pub jwt_private_key_file: Option<PathBuf>,
+    /// EdDSA / RS256: the PEM public key that verifies.
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// The `iss` claim set and required; default `app_name`.
+    pub jwt_issuer: Option<String>,
+    /// The `aud` claim set and required; default `app_name`.
+    pub jwt_audience: Option<String>,
+    /// Clock skew allowed on `exp` and `nbf`, seconds; 0 to 30, default 30.
+    pub jwt_leeway_secs: i64,
+    /// Access tokens' lifetime; default 900 s (15 minutes), at most a day.
+    pub access_token_secs: i64,
+    /// Refresh tokens' lifetime; default 14 days. Each use rotates one.
+    pub refresh_token_secs: i64,
+    /// Personal access tokens one user may hold; default 50.
+    pub max_personal_tokens: usize,
+    /// Refresh: a refresh token for a new pair.
+    pub token_refresh_url: String,
+    /// Revoke: ends a refresh token's family.
+    pub token_revoke_url: String,
+    /// Ends every session and token of the signed-in user.
+    pub sign_out_everywhere_url: String,
+    /// Lists (GET) and makes (POST) personal access tokens; `…/{id}` takes
+    /// DELETE.
+    pub personal_tokens_url: String,
+    /// The OpenAPI 3.1 description of these endpoints (GET).
+    pub openapi_url: String,
 }
 
 impl Default for UserSettings {
@@ -146,6 +201,22 @@ impl Default for UserSettings {
             password_min_length: hash.password_min_length,
             password_max_length: hash.password_max_length,
             refuse_common_passwords: hash.refuse_common_passwords,
+            enable_api_tokens: true,
+            jwt_algorithm: JwtAlgorithm::HS256,
+            jwt_secret: None,
+            jwt_private_key_file: None,
+            jwt_public_key_file: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+            jwt_leeway_secs: 30,
+            access_token_secs: 900,
+            refresh_token_secs: 14 * 86_400,
+            max_personal_tokens: 50,
+            token_refresh_url: "/token/refresh".to_owned(),
+            token_revoke_url: "/token/revoke".to_owned(),
+            sign_out_everywhere_url: "/sign-out-everywhere".to_owned(),
+            personal_tokens_url: "/access-tokens".to_owned(),
+            openapi_url: "/openapi.json".to_owned(),
         }
     }
 }
@@ -197,6 +268,25 @@ impl UserSettings {
                 "must be between 0 and 300",
             ));
         }
+        if !(0..=30).contains(&self.jwt_leeway_secs) {
+            return Err(ExtensionError::invalid_setting(
+                "user.jwt_leeway_secs",
+                "must be between 0 and 30",
+            ));
+        }
+        if !(60..=86_400).contains(&self.access_token_secs) {
+            return Err(ExtensionError::invalid_setting(
+                "user.access_token_secs",
+                "must be between 60 and 86400: access tokens are checked against the user's \
+                 token version on every request, but a short life limits a stolen one",
+            ));
+        }
+        if self.refresh_token_secs < self.access_token_secs {
+            return Err(ExtensionError::invalid_setting(
+                "user.refresh_token_secs",
+                "must be at least access_token_secs",
+            ));
+        }
         for (key, seconds) in [
             ("user.idle_timeout_secs", self.idle_timeout_secs),
             ("user.absolute_timeout_secs", self.absolute_timeout_secs),
@@ -214,6 +304,11 @@ impl UserSettings {
             ("user.change_username_url", &self.change_username_url),
             ("user.edit_user_profile_url", &self.edit_user_profile_url),
             ("user.current_user_url", &self.current_user_url),
+            ("user.token_refresh_url", &self.token_refresh_url),
+            ("user.token_revoke_url", &self.token_revoke_url),
+            ("user.sign_out_everywhere_url", &self.sign_out_everywhere_url),
+            ("user.personal_tokens_url", &self.personal_tokens_url),
+            ("user.openapi_url", &self.openapi_url),
         ] {
             if !path.starts_with('/') || path.contains(['{', '}', '?', '#']) {
                 return Err(ExtensionError::invalid_setting(
@@ -223,6 +318,16 @@ impl UserSettings {
             }
         }
         Ok(())
+    }
+
+    /// The `iss` claim.
+    pub fn issuer(&self) -> &str {
+        self.jwt_issuer.as_deref().unwrap_or(&self.app_name)
+    }
+
+    /// The `aud` claim.
+    pub fn audience(&self) -> &str {
+        self.jwt_audience.as_deref().unwrap_or(&self.app_name)
     }
 
     /// The hashing part.

@@ -1,7 +1,8 @@
 //! Where users live: the [`UserStore`] trait, and its implementations on
 //! ext-orm (feature `orm`) and ext-mongo (feature `mongo`).
 //!
-//! A store keeps user records, their roles and the throttle counters. It
+//! A store keeps user records, their roles, the throttle counters and the
+//! API tokens' records (hashed). It
 //! looks users up by exact key only (the normalised email or username,
 //! never a pattern), and its database enforces uniqueness of both keys, so
 //! that two registrations racing for one address make one user.
@@ -10,6 +11,7 @@
 mod mongo;
 #[cfg(feature = "orm")]
 mod sql;
+mod tokens;
 
 use std::fmt;
 use std::future::Future;
@@ -22,6 +24,7 @@ use serde_json::{Map, Value};
 pub use self::mongo::MongoUserStore;
 #[cfg(feature = "orm")]
 pub use self::sql::SqlUserStore;
+pub use self::tokens::{PersonalTokenRecord, RefreshFamily, Rotated, Rotation};
 
 /// A user as the store keeps it. `password_hash` and `stamp` never leave
 /// ext-user: [`crate::User`] is what handlers see.
@@ -42,6 +45,10 @@ pub struct UserRecord {
     /// Changes whenever every session of the user must end (a password
     /// change, a deactivation); sessions carry the value they began with.
     pub stamp: String,
+    /// Embedded in access and refresh tokens, which stop working when it
+    /// moves on: every stamp change moves it, and so does taking a role
+    /// away (a token's holder may have relied on the role).
+    pub token_version: i64,
     /// Deactivated users cannot sign in, and their sessions end.
     pub active: bool,
     /// When the email was confirmed (seconds since the epoch).
@@ -88,7 +95,7 @@ pub enum Insert {
 #[derive(Clone, PartialEq)]
 pub enum Change {
     /// A new password hash; `stamp` is set when other sessions must end
-    /// (a change, not a rehash).
+    /// (a change, not a rehash), and then the token version moves on.
     Password {
         /// The new PHC string.
         hash: String,
@@ -104,7 +111,7 @@ pub enum Change {
     },
     /// The app's fields, replaced whole.
     Profile(Map<String, Value>),
-    /// Activate or deactivate, with a new stamp.
+    /// Activate or deactivate, with a new stamp (and token version).
     Active {
         /// The new state.
         active: bool,
@@ -113,8 +120,14 @@ pub enum Change {
     },
     /// Adds a role (no-op if present).
     AddRole(String),
-    /// Removes a role (no-op if absent).
+    /// Removes a role (no-op if absent) and moves the token version on.
     RemoveRole(String),
+    /// Ends every session and token of the user: a new stamp, the token
+    /// version moved on.
+    RevokeAll {
+        /// The new stamp.
+        stamp: String,
+    },
 }
 
 impl fmt::Debug for Change {
@@ -126,6 +139,7 @@ impl fmt::Debug for Change {
             Change::Active { active, .. } => f.debug_tuple("Active").field(active).finish(),
             Change::AddRole(role) => f.debug_tuple("AddRole").field(role).finish(),
             Change::RemoveRole(role) => f.debug_tuple("RemoveRole").field(role).finish(),
+            Change::RevokeAll { .. } => f.write_str("RevokeAll"),
         }
     }
 }
@@ -183,6 +197,53 @@ pub trait UserStore: Send + Sync + 'static {
 
     /// Forgets the counter `key`.
     fn forget_hits(&self, key: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Keeps a new refresh-token family, and drops the user's expired
+    /// ones.
+    fn start_refresh(
+        &self,
+        family: &RefreshFamily,
+        now: i64,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Moves the family from one token to its successor, atomically (a
+    /// compare-and-swap on the current hash), unless it is revoked or
+    /// expired.
+    fn rotate_refresh(
+        &self,
+        rotation: &Rotation<'_>,
+    ) -> impl Future<Output = Result<Rotated, Self::Error>> + Send;
+
+    /// Revokes `family` for good: no token of it rotates again.
+    fn revoke_family(&self, family: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Drops every refresh-token family of the user.
+    fn revoke_refresh_of(&self, user_id: &str) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Keeps a new personal access token.
+    fn insert_personal(
+        &self,
+        token: &PersonalTokenRecord,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// The personal access token whose `secret_hash` is exactly this.
+    fn personal_by_hash(
+        &self,
+        secret_hash: &str,
+    ) -> impl Future<Output = Result<Option<PersonalTokenRecord>, Self::Error>> + Send;
+
+    /// The user's personal access tokens, oldest first.
+    fn personal_of(
+        &self,
+        user_id: &str,
+    ) -> impl Future<Output = Result<Vec<PersonalTokenRecord>, Self::Error>> + Send;
+
+    /// Deletes the user's token `id`; false when they have none of that id.
+    fn delete_personal(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 }
 
 /// [`UserStore`] with its types erased, so the app holds any store.
@@ -195,6 +256,24 @@ pub(crate) trait DynUserStore: Send + Sync + 'static {
     fn update<'a>(&'a self, id: &'a str, change: &'a Change) -> BoxFuture<'a, Result<Update, BoxError>>;
     fn hit<'a>(&'a self, key: &'a str, now: i64, window: i64) -> BoxFuture<'a, Result<Hits, BoxError>>;
     fn forget_hits<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), BoxError>>;
+    fn start_refresh<'a>(
+        &'a self,
+        family: &'a RefreshFamily,
+        now: i64,
+    ) -> BoxFuture<'a, Result<(), BoxError>>;
+    fn rotate_refresh<'a>(&'a self, rotation: &'a Rotation<'a>) -> BoxFuture<'a, Result<Rotated, BoxError>>;
+    fn revoke_family<'a>(&'a self, family: &'a str) -> BoxFuture<'a, Result<(), BoxError>>;
+    fn revoke_refresh_of<'a>(&'a self, user_id: &'a str) -> BoxFuture<'a, Result<(), BoxError>>;
+    fn insert_personal<'a>(&'a self, token: &'a PersonalTokenRecord) -> BoxFuture<'a, Result<(), BoxError>>;
+    fn personal_by_hash<'a>(
+        &'a self,
+        secret_hash: &'a str,
+    ) -> BoxFuture<'a, Result<Option<PersonalTokenRecord>, BoxError>>;
+    fn personal_of<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<PersonalTokenRecord>, BoxError>>;
+    fn delete_personal<'a>(&'a self, user_id: &'a str, id: &'a str) -> BoxFuture<'a, Result<bool, BoxError>>;
 }
 
 fn boxed<T>(result: Result<T, impl std::error::Error + Send + Sync + 'static>) -> Result<T, BoxError> {
@@ -225,5 +304,39 @@ impl<S: UserStore> DynUserStore for S {
     }
     fn forget_hits<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), BoxError>> {
         Box::pin(async move { boxed(UserStore::forget_hits(self, key).await) })
+    }
+    fn start_refresh<'a>(
+        &'a self,
+        family: &'a RefreshFamily,
+        now: i64,
+    ) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move { boxed(UserStore::start_refresh(self, family, now).await) })
+    }
+    fn rotate_refresh<'a>(&'a self, rotation: &'a Rotation<'a>) -> BoxFuture<'a, Result<Rotated, BoxError>> {
+        Box::pin(async move { boxed(UserStore::rotate_refresh(self, rotation).await) })
+    }
+    fn revoke_family<'a>(&'a self, family: &'a str) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move { boxed(UserStore::revoke_family(self, family).await) })
+    }
+    fn revoke_refresh_of<'a>(&'a self, user_id: &'a str) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move { boxed(UserStore::revoke_refresh_of(self, user_id).await) })
+    }
+    fn insert_personal<'a>(&'a self, token: &'a PersonalTokenRecord) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move { boxed(UserStore::insert_personal(self, token).await) })
+    }
+    fn personal_by_hash<'a>(
+        &'a self,
+        secret_hash: &'a str,
+    ) -> BoxFuture<'a, Result<Option<PersonalTokenRecord>, BoxError>> {
+        Box::pin(async move { boxed(UserStore::personal_by_hash(self, secret_hash).await) })
+    }
+    fn personal_of<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<PersonalTokenRecord>, BoxError>> {
+        Box::pin(async move { boxed(UserStore::personal_of(self, user_id).await) })
+    }
+    fn delete_personal<'a>(&'a self, user_id: &'a str, id: &'a str) -> BoxFuture<'a, Result<bool, BoxError>> {
+        Box::pin(async move { boxed(UserStore::delete_personal(self, user_id, id).await) })
     }
 }

@@ -1,9 +1,11 @@
 //! Users in MongoDB through ext-mongo (feature `mongo`).
 //!
-//! Two collections: `users` (`_id` is the user id; sparse unique indexes on
-//! `email_key` and `username_key`, created at start-up; roles are an array;
-//! the profile is JSON text, so an app's field names need no escaping) and
-//! `user_throttle` (`_id` is the counter key). Every lookup is an equality
+//! Four collections: `users` (`_id` is the user id; sparse unique indexes
+//! on `email_key` and `username_key`, created at start-up; roles are an
+//! array; the profile is JSON text, so an app's field names need no
+//! escaping), `user_throttle` (`_id` is the counter key),
+//! `user_refresh_tokens` (one document per refresh-token family; `_id` is
+//! the family) and `user_access_tokens` (unique index on `secret_hash`). Every lookup is an equality
 //! on a string: a JSON body can never smuggle an operator in, because the
 //! fields are typed before they get here.
 
@@ -13,13 +15,18 @@ use mongodb::options::IndexOptions;
 use mongodb::{Collection, Database, IndexModel};
 use serde_json::{Map, Value};
 
-use super::{Change, Field, Hits, Insert, Update, UserRecord, UserStore};
+use super::{
+    Change, Field, Hits, Insert, PersonalTokenRecord, RefreshFamily, Rotated, Rotation, Update, UserRecord,
+    UserStore,
+};
 
 /// Users, roles and throttle counters in MongoDB.
 #[derive(Debug, Clone)]
 pub struct MongoUserStore {
     users: Collection<Document>,
     throttle: Collection<Document>,
+    refresh: Collection<Document>,
+    personal: Collection<Document>,
 }
 
 /// What the MongoDB store fails with.
@@ -79,11 +86,32 @@ fn record(document: &Document) -> Result<UserRecord, MongoStoreError> {
         username_key: optional_text(document, "username_key"),
         password_hash: text(document, "password_hash")?,
         stamp: text(document, "stamp")?,
+        token_version: integer(document.get("token_version")).unwrap_or(0),
         active: document.get_bool("active").unwrap_or(false),
         email_confirmed_at: integer(document.get("email_confirmed_at")),
         roles,
         profile,
         created_at: integer(document.get("created_at")).unwrap_or(0),
+    })
+}
+
+fn personal(document: &Document) -> Result<PersonalTokenRecord, MongoStoreError> {
+    let roles = match document.get_array("roles") {
+        Ok(roles) => roles
+            .iter()
+            .filter_map(|role| role.as_str().map(str::to_owned))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    Ok(PersonalTokenRecord {
+        id: text(document, "_id")?,
+        user_id: text(document, "user_id")?,
+        name: text(document, "name")?,
+        secret_hash: text(document, "secret_hash")?,
+        roles,
+        stamp: text(document, "stamp")?,
+        created_at: integer(document.get("created_at")).unwrap_or(0),
+        expires_at: integer(document.get("expires_at")),
     })
 }
 
@@ -94,6 +122,7 @@ fn document(user: &UserRecord) -> Result<Document, MongoStoreError> {
         "_id": &user.id,
         "password_hash": &user.password_hash,
         "stamp": &user.stamp,
+        "token_version": user.token_version,
         "active": user.active,
         "roles": &user.roles,
         "profile": profile,
@@ -118,11 +147,14 @@ fn document(user: &UserRecord) -> Result<Document, MongoStoreError> {
 }
 
 impl MongoUserStore {
-    /// A store in the collections `users` and `user_throttle` of `db`.
+    /// A store in the collections `users`, `user_throttle`,
+    /// `user_refresh_tokens` and `user_access_tokens` of `db`.
     pub fn new(db: &Database) -> Self {
         Self {
             users: db.collection("users"),
             throttle: db.collection("user_throttle"),
+            refresh: db.collection("user_refresh_tokens"),
+            personal: db.collection("user_access_tokens"),
         }
     }
 
@@ -154,6 +186,15 @@ impl UserStore for MongoUserStore {
                 .build();
             self.users.create_index(index).await?;
         }
+        let by_user = IndexModel::builder().keys(doc! { "user_id": 1 }).build();
+        self.refresh.create_index(by_user).await?;
+        let by_secret = IndexModel::builder()
+            .keys(doc! { "secret_hash": 1 })
+            .options(IndexOptions::builder().unique(true).build())
+            .build();
+        self.personal.create_index(by_secret).await?;
+        let by_user = IndexModel::builder().keys(doc! { "user_id": 1 }).build();
+        self.personal.create_index(by_user).await?;
         Ok(())
     }
 
@@ -194,7 +235,11 @@ impl UserStore for MongoUserStore {
                 if let Some(stamp) = stamp {
                     set.insert("stamp", stamp);
                 }
-                doc! { "$set": set }
+                if stamp.is_some() {
+                    doc! { "$set": set, "$inc": { "token_version": 1_i64 } }
+                } else {
+                    doc! { "$set": set }
+                }
             }
             Change::Username { shown, key } => doc! { "$set": { "username": shown, "username_key": key } },
             Change::Profile(profile) => {
@@ -202,9 +247,19 @@ impl UserStore for MongoUserStore {
                     .map_err(|error| MongoStoreError::Malformed(error.to_string()))?;
                 doc! { "$set": { "profile": profile } }
             }
-            Change::Active { active, stamp } => doc! { "$set": { "active": active, "stamp": stamp } },
+            Change::Active { active, stamp } => doc! {
+                "$set": { "active": active, "stamp": stamp },
+                "$inc": { "token_version": 1_i64 },
+            },
             Change::AddRole(role) => doc! { "$addToSet": { "roles": role } },
-            Change::RemoveRole(role) => doc! { "$pull": { "roles": role } },
+            Change::RemoveRole(role) => doc! {
+                "$pull": { "roles": role },
+                "$inc": { "token_version": 1_i64 },
+            },
+            Change::RevokeAll { stamp } => doc! {
+                "$set": { "stamp": stamp },
+                "$inc": { "token_version": 1_i64 },
+            },
         };
         self.apply(id, update).await
     }
@@ -248,5 +303,115 @@ impl UserStore for MongoUserStore {
     async fn forget_hits(&self, key: &str) -> Result<(), MongoStoreError> {
         self.throttle.delete_one(doc! { "_id": key }).await?;
         Ok(())
+    }
+
+    async fn start_refresh(&self, family: &RefreshFamily, now: i64) -> Result<(), MongoStoreError> {
+        self.refresh
+            .delete_many(doc! { "user_id": &family.user_id, "expires_at": { "$lte": now } })
+            .await?;
+        self.refresh
+            .insert_one(doc! {
+                "_id": &family.family,
+                "user_id": &family.user_id,
+                "token_hash": &family.token_hash,
+                "issued_at": family.issued_at,
+                "expires_at": family.expires_at,
+                "revoked": false,
+            })
+            .await?;
+        Ok(())
+    }
+
+    async fn rotate_refresh(&self, rotation: &Rotation<'_>) -> Result<Rotated, MongoStoreError> {
+        // One compare-and-swap: of two concurrent uses, one matches.
+        let swapped = self
+            .refresh
+            .update_one(
+                doc! {
+                    "_id": rotation.family,
+                    "token_hash": rotation.from_hash,
+                    "revoked": false,
+                    "expires_at": { "$gt": rotation.now },
+                },
+                doc! { "$set": { "token_hash": rotation.to_hash, "expires_at": rotation.expires_at } },
+            )
+            .await?;
+        if swapped.modified_count == 1 {
+            return Ok(Rotated::Done);
+        }
+        let Some(document) = self.refresh.find_one(doc! { "_id": rotation.family }).await? else {
+            return Ok(Rotated::Unknown);
+        };
+        let revoked = document.get_bool("revoked").unwrap_or(true);
+        let expired = integer(document.get("expires_at")).is_none_or(|at| at <= rotation.now);
+        let moved_on = document.get_str("token_hash").ok() != Some(rotation.from_hash);
+        Ok(if !revoked && !expired && moved_on {
+            Rotated::Replayed
+        } else {
+            Rotated::Unknown
+        })
+    }
+
+    async fn revoke_family(&self, family: &str) -> Result<(), MongoStoreError> {
+        self.refresh
+            .update_one(doc! { "_id": family }, doc! { "$set": { "revoked": true } })
+            .await?;
+        Ok(())
+    }
+
+    async fn revoke_refresh_of(&self, user_id: &str) -> Result<(), MongoStoreError> {
+        self.refresh.delete_many(doc! { "user_id": user_id }).await?;
+        Ok(())
+    }
+
+    async fn insert_personal(&self, token: &PersonalTokenRecord) -> Result<(), MongoStoreError> {
+        let mut document = doc! {
+            "_id": &token.id,
+            "user_id": &token.user_id,
+            "name": &token.name,
+            "secret_hash": &token.secret_hash,
+            "roles": &token.roles,
+            "stamp": &token.stamp,
+            "created_at": token.created_at,
+        };
+        if let Some(at) = token.expires_at {
+            document.insert("expires_at", at);
+        }
+        self.personal.insert_one(document).await?;
+        Ok(())
+    }
+
+    async fn personal_by_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<PersonalTokenRecord>, MongoStoreError> {
+        match self
+            .personal
+            .find_one(doc! { "secret_hash": secret_hash })
+            .await?
+        {
+            Some(document) => Ok(Some(personal(&document)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn personal_of(&self, user_id: &str) -> Result<Vec<PersonalTokenRecord>, MongoStoreError> {
+        use futures_util::TryStreamExt;
+        let documents: Vec<Document> = self
+            .personal
+            .find(doc! { "user_id": user_id })
+            .sort(doc! { "created_at": 1, "_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        documents.iter().map(personal).collect()
+    }
+
+    async fn delete_personal(&self, user_id: &str, id: &str) -> Result<bool, MongoStoreError> {
+        let deleted = self
+            .personal
+            .delete_one(doc! { "_id": id, "user_id": user_id })
+            .await?;
+        Ok(deleted.deleted_count > 0)
     }
 }

@@ -1,10 +1,17 @@
 //! Users in the app's SQL database through ext-orm (feature `orm`):
 //! SQLite, PostgreSQL and MariaDB.
 //!
-//! Three tables, created at start-up when missing:
+//! Five tables, created at start-up when missing:
 //! `users` (unique indexes on `email_key` and `username_key`),
-//! `user_roles` (`user_id`, `role`; primary key on both) and
-//! `user_throttle` (`throttle_key`, `hits`, `window_ends`).
+//! `user_roles` (`user_id`, `role`; primary key on both),
+//! `user_throttle` (`throttle_key`, `hits`, `window_ends`),
+//! `user_refresh_tokens` (one row per refresh-token family: `family` the
+//! primary key, `user_id`, `token_hash`, `expires_at`, `revoked`) and
+//! `user_access_tokens` (personal access tokens; unique index on
+//! `secret_hash`).
+//!
+//! A `users` table from before token versions gets its `token_version`
+//! column added at start-up.
 
 use sea_orm::sea_query::{
     Alias, ColumnDef, Expr, ExprTrait, Index, IndexCreateStatement, OnConflict, Query, SelectStatement, Table,
@@ -12,7 +19,10 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, SqlErr};
 use serde_json::{Map, Value};
 
-use super::{Change, Field, Hits, Insert, Update, UserRecord, UserStore};
+use super::{
+    Change, Field, Hits, Insert, PersonalTokenRecord, RefreshFamily, Rotated, Rotation, Update, UserRecord,
+    UserStore,
+};
 
 /// Users, roles and throttle counters in a SQL database.
 #[derive(Debug, Clone)]
@@ -21,6 +31,8 @@ pub struct SqlUserStore {
     users: String,
     roles: String,
     throttle: String,
+    refresh: String,
+    personal: String,
 }
 
 /// What the SQL store fails with.
@@ -34,7 +46,7 @@ pub enum SqlStoreError {
     Profile(#[from] serde_json::Error),
 }
 
-const USER_COLUMNS: [&str; 11] = [
+const USER_COLUMNS: [&str; 12] = [
     "id",
     "email",
     "email_key",
@@ -42,6 +54,7 @@ const USER_COLUMNS: [&str; 11] = [
     "username_key",
     "password_hash",
     "stamp",
+    "token_version",
     "active",
     "email_confirmed_at",
     "profile",
@@ -53,14 +66,110 @@ fn col(name: &str) -> Alias {
 }
 
 impl SqlUserStore {
-    /// A store in the tables `users`, `user_roles` and `user_throttle`.
+    /// A store in the tables `users`, `user_roles`, `user_throttle`,
+    /// `user_refresh_tokens` and `user_access_tokens`.
     pub fn new(conn: DatabaseConnection) -> Self {
         Self {
             conn,
             users: "users".to_owned(),
             roles: "user_roles".to_owned(),
             throttle: "user_throttle".to_owned(),
+            refresh: "user_refresh_tokens".to_owned(),
+            personal: "user_access_tokens".to_owned(),
         }
+    }
+
+    /// Adds `token_version` to a `users` table made before it existed.
+    async fn upgrade_users(&self) -> Result<(), DbErr> {
+        let probe = Query::select()
+            .column(col("token_version"))
+            .from(col(&self.users))
+            .limit(1)
+            .to_owned();
+        if self.conn.query_one(&probe).await.is_ok() {
+            return Ok(());
+        }
+        let alter = Table::alter()
+            .table(col(&self.users))
+            .add_column(
+                ColumnDef::new(col("token_version"))
+                    .big_integer()
+                    .not_null()
+                    .default(0),
+            )
+            .to_owned();
+        self.conn.execute(&alter).await?;
+        Ok(())
+    }
+
+    async fn create_tables(&self) -> Result<(), DbErr> {
+        let refresh = Table::create()
+            .table(col(&self.refresh))
+            .if_not_exists()
+            .col(
+                ColumnDef::new(col("family"))
+                    .string_len(32)
+                    .not_null()
+                    .primary_key(),
+            )
+            .col(ColumnDef::new(col("user_id")).string_len(32).not_null())
+            .col(ColumnDef::new(col("token_hash")).string_len(64).not_null())
+            .col(ColumnDef::new(col("issued_at")).big_integer().not_null())
+            .col(ColumnDef::new(col("expires_at")).big_integer().not_null())
+            .col(ColumnDef::new(col("revoked")).boolean().not_null())
+            .to_owned();
+        self.conn.execute(&refresh).await?;
+        let by_user = Index::create()
+            .if_not_exists()
+            .name(format!("ix_{}_user_id", self.refresh))
+            .table(col(&self.refresh))
+            .col(col("user_id"))
+            .to_owned();
+        self.create_index(by_user).await?;
+        let personal = Table::create()
+            .table(col(&self.personal))
+            .if_not_exists()
+            .col(ColumnDef::new(col("id")).string_len(32).not_null().primary_key())
+            .col(ColumnDef::new(col("user_id")).string_len(32).not_null())
+            .col(ColumnDef::new(col("name")).string_len(100).not_null())
+            .col(ColumnDef::new(col("secret_hash")).string_len(64).not_null())
+            .col(ColumnDef::new(col("roles")).text().not_null())
+            .col(ColumnDef::new(col("stamp")).string_len(32).not_null())
+            .col(ColumnDef::new(col("created_at")).big_integer().not_null())
+            .col(ColumnDef::new(col("expires_at")).big_integer().null())
+            .to_owned();
+        self.conn.execute(&personal).await?;
+        let by_secret = Index::create()
+            .if_not_exists()
+            .unique()
+            .name(format!("ux_{}_secret_hash", self.personal))
+            .table(col(&self.personal))
+            .col(col("secret_hash"))
+            .to_owned();
+        self.create_index(by_secret).await?;
+        let by_user = Index::create()
+            .if_not_exists()
+            .name(format!("ix_{}_user_id", self.personal))
+            .table(col(&self.personal))
+            .col(col("user_id"))
+            .to_owned();
+        self.create_index(by_user).await
+    }
+
+    async fn refresh_row(&self, family: &str) -> Result<Option<QueryResult>, DbErr> {
+        let statement = Query::select()
+            .columns([col("token_hash"), col("revoked"), col("expires_at")])
+            .from(col(&self.refresh))
+            .and_where(Expr::col(col("family")).eq(family))
+            .to_owned();
+        self.conn.query_one(&statement).await
+    }
+
+    fn select_personal(&self) -> SelectStatement {
+        Query::select()
+            .columns(PERSONAL_COLUMNS.map(col))
+            .from(col(&self.personal))
+            .to_owned()
     }
 
     fn select_user(&self) -> SelectStatement {
@@ -121,7 +230,7 @@ impl SqlUserStore {
         Ok(Field::Username)
     }
 
-    async fn set(&self, id: &str, values: Vec<(&str, sea_orm::Value)>) -> Result<Update, SqlStoreError> {
+    async fn set(&self, id: &str, values: Vec<(&str, Expr)>) -> Result<Update, SqlStoreError> {
         let mut statement = Query::update();
         statement.table(col(&self.users));
         for (name, value) in values {
@@ -155,6 +264,36 @@ impl SqlUserStore {
     }
 }
 
+const PERSONAL_COLUMNS: [&str; 8] = [
+    "id",
+    "user_id",
+    "name",
+    "secret_hash",
+    "roles",
+    "stamp",
+    "created_at",
+    "expires_at",
+];
+
+fn personal(row: &QueryResult) -> Result<PersonalTokenRecord, SqlStoreError> {
+    let roles: String = row.try_get("", "roles")?;
+    Ok(PersonalTokenRecord {
+        id: row.try_get("", "id")?,
+        user_id: row.try_get("", "user_id")?,
+        name: row.try_get("", "name")?,
+        secret_hash: row.try_get("", "secret_hash")?,
+        roles: serde_json::from_str(&roles)?,
+        stamp: row.try_get("", "stamp")?,
+        created_at: row.try_get("", "created_at")?,
+        expires_at: row.try_get("", "expires_at")?,
+    })
+}
+
+/// `token_version + 1`, for the changes that revoke tokens.
+fn next_version() -> (&'static str, Expr) {
+    ("token_version", Expr::col(col("token_version")).add(1))
+}
+
 fn is_unique_violation(error: &DbErr) -> bool {
     matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
@@ -170,6 +309,7 @@ fn record(row: &QueryResult) -> Result<UserRecord, SqlStoreError> {
         username_key: row.try_get("", "username_key")?,
         password_hash: row.try_get("", "password_hash")?,
         stamp: row.try_get("", "stamp")?,
+        token_version: row.try_get("", "token_version")?,
         active: row.try_get("", "active")?,
         email_confirmed_at: row.try_get("", "email_confirmed_at")?,
         roles: Vec::new(),
@@ -192,12 +332,19 @@ impl UserStore for SqlUserStore {
             .col(ColumnDef::new(col("username_key")).string_len(64).null())
             .col(ColumnDef::new(col("password_hash")).string_len(255).not_null())
             .col(ColumnDef::new(col("stamp")).string_len(32).not_null())
+            .col(
+                ColumnDef::new(col("token_version"))
+                    .big_integer()
+                    .not_null()
+                    .default(0),
+            )
             .col(ColumnDef::new(col("active")).boolean().not_null())
             .col(ColumnDef::new(col("email_confirmed_at")).big_integer().null())
             .col(ColumnDef::new(col("profile")).text().not_null())
             .col(ColumnDef::new(col("created_at")).big_integer().not_null())
             .to_owned();
         self.conn.execute(&users).await?;
+        self.upgrade_users().await?;
         for key in ["email_key", "username_key"] {
             let index = Index::create()
                 .if_not_exists()
@@ -229,6 +376,7 @@ impl UserStore for SqlUserStore {
             .col(ColumnDef::new(col("window_ends")).big_integer().not_null())
             .to_owned();
         self.conn.execute(&throttle).await?;
+        self.create_tables().await?;
         Ok(())
     }
 
@@ -245,6 +393,7 @@ impl UserStore for SqlUserStore {
                 user.username_key.clone().into(),
                 user.password_hash.clone().into(),
                 user.stamp.clone().into(),
+                user.token_version.into(),
                 user.active.into(),
                 user.email_confirmed_at.into(),
                 profile.into(),
@@ -283,6 +432,7 @@ impl UserStore for SqlUserStore {
                 let mut values = vec![("password_hash", hash.clone().into())];
                 if let Some(stamp) = stamp {
                     values.push(("stamp", stamp.clone().into()));
+                    values.push(next_version());
                 }
                 self.set(id, values).await
             }
@@ -303,9 +453,17 @@ impl UserStore for SqlUserStore {
             Change::Active { active, stamp } => {
                 self.set(
                     id,
-                    vec![("active", (*active).into()), ("stamp", stamp.clone().into())],
+                    vec![
+                        ("active", (*active).into()),
+                        ("stamp", stamp.clone().into()),
+                        next_version(),
+                    ],
                 )
                 .await
+            }
+            Change::RevokeAll { stamp } => {
+                self.set(id, vec![("stamp", stamp.clone().into()), next_version()])
+                    .await
             }
             Change::AddRole(role) => {
                 if !self.exists(id).await? {
@@ -333,7 +491,7 @@ impl UserStore for SqlUserStore {
                     .and_where(Expr::col(col("role")).eq(role.as_str()))
                     .to_owned();
                 self.conn.execute(&statement).await?;
-                Ok(Update::Done)
+                self.set(id, vec![next_version()]).await
             }
         }
     }
@@ -392,5 +550,144 @@ impl UserStore for SqlUserStore {
             .to_owned();
         self.conn.execute(&statement).await?;
         Ok(())
+    }
+
+    async fn start_refresh(&self, family: &RefreshFamily, now: i64) -> Result<(), SqlStoreError> {
+        let expired = Query::delete()
+            .from_table(col(&self.refresh))
+            .and_where(Expr::col(col("user_id")).eq(family.user_id.as_str()))
+            .and_where(Expr::col(col("expires_at")).lte(now))
+            .to_owned();
+        self.conn.execute(&expired).await?;
+        let statement = Query::insert()
+            .into_table(col(&self.refresh))
+            .columns([
+                col("family"),
+                col("user_id"),
+                col("token_hash"),
+                col("issued_at"),
+                col("expires_at"),
+                col("revoked"),
+            ])
+            .values([
+                family.family.clone().into(),
+                family.user_id.clone().into(),
+                family.token_hash.clone().into(),
+                family.issued_at.into(),
+                family.expires_at.into(),
+                false.into(),
+            ])
+            .map_err(|error| DbErr::Custom(error.to_string()))?
+            .to_owned();
+        self.conn.execute(&statement).await?;
+        Ok(())
+    }
+
+    async fn rotate_refresh(&self, rotation: &Rotation<'_>) -> Result<Rotated, SqlStoreError> {
+        // One compare-and-swap: of two concurrent uses, one matches.
+        let swap = Query::update()
+            .table(col(&self.refresh))
+            .value(col("token_hash"), rotation.to_hash)
+            .value(col("expires_at"), rotation.expires_at)
+            .and_where(Expr::col(col("family")).eq(rotation.family))
+            .and_where(Expr::col(col("token_hash")).eq(rotation.from_hash))
+            .and_where(Expr::col(col("revoked")).eq(false))
+            .and_where(Expr::col(col("expires_at")).gt(rotation.now))
+            .to_owned();
+        if self.conn.execute(&swap).await?.rows_affected() == 1 {
+            return Ok(Rotated::Done);
+        }
+        let Some(row) = self.refresh_row(rotation.family).await? else {
+            return Ok(Rotated::Unknown);
+        };
+        let revoked: bool = row.try_get("", "revoked")?;
+        let expires_at: i64 = row.try_get("", "expires_at")?;
+        let current: String = row.try_get("", "token_hash")?;
+        Ok(if revoked || expires_at <= rotation.now {
+            Rotated::Unknown
+        } else if current != rotation.from_hash {
+            Rotated::Replayed
+        } else {
+            Rotated::Unknown
+        })
+    }
+
+    async fn revoke_family(&self, family: &str) -> Result<(), SqlStoreError> {
+        let statement = Query::update()
+            .table(col(&self.refresh))
+            .value(col("revoked"), true)
+            .and_where(Expr::col(col("family")).eq(family))
+            .to_owned();
+        self.conn.execute(&statement).await?;
+        Ok(())
+    }
+
+    async fn revoke_refresh_of(&self, user_id: &str) -> Result<(), SqlStoreError> {
+        let statement = Query::delete()
+            .from_table(col(&self.refresh))
+            .and_where(Expr::col(col("user_id")).eq(user_id))
+            .to_owned();
+        self.conn.execute(&statement).await?;
+        Ok(())
+    }
+
+    async fn insert_personal(&self, token: &PersonalTokenRecord) -> Result<(), SqlStoreError> {
+        let statement = Query::insert()
+            .into_table(col(&self.personal))
+            .columns(PERSONAL_COLUMNS.map(col))
+            .values([
+                token.id.clone().into(),
+                token.user_id.clone().into(),
+                token.name.clone().into(),
+                token.secret_hash.clone().into(),
+                serde_json::to_string(&token.roles)?.into(),
+                token.stamp.clone().into(),
+                token.created_at.into(),
+                token.expires_at.into(),
+            ])
+            .map_err(|error| DbErr::Custom(error.to_string()))?
+            .to_owned();
+        self.conn.execute(&statement).await?;
+        Ok(())
+    }
+
+    async fn personal_by_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<PersonalTokenRecord>, SqlStoreError> {
+        let statement = self
+            .select_personal()
+            .and_where(Expr::col(col("secret_hash")).eq(secret_hash))
+            .to_owned();
+        self.conn
+            .query_one(&statement)
+            .await?
+            .as_ref()
+            .map(personal)
+            .transpose()
+    }
+
+    async fn personal_of(&self, user_id: &str) -> Result<Vec<PersonalTokenRecord>, SqlStoreError> {
+        let statement = self
+            .select_personal()
+            .and_where(Expr::col(col("user_id")).eq(user_id))
+            .order_by(col("created_at"), sea_orm::Order::Asc)
+            .order_by(col("id"), sea_orm::Order::Asc)
+            .to_owned();
+        self.conn
+            .query_all(&statement)
+            .await?
+            .iter()
+            .map(personal)
+            .collect()
+    }
+
+    async fn delete_personal(&self, user_id: &str, id: &str) -> Result<bool, SqlStoreError> {
+        let statement = Query::delete()
+            .from_table(col(&self.personal))
+            .and_where(Expr::col(col("user_id")).eq(user_id))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        Ok(self.conn.execute(&statement).await?.rows_affected() > 0)
     }
 }

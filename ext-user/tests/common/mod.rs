@@ -299,3 +299,58 @@ where
     assert_eq!(answer.status, 200, "{}", answer.body);
     browser
 }
+
+/// Sends `req` as it is (no cookie, no browser headers).
+pub async fn send<S>(app: &S, req: TestRequest) -> Answer
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    read(call_service(app, req.to_request()).await).await
+}
+
+/// An API client (no cookies): `GET path` with a bearer token.
+pub async fn bearer_get<S>(app: &S, path: &str, token: &str) -> Answer
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    send(
+        app,
+        TestRequest::get()
+            .uri(path)
+            .insert_header(("Authorization", format!("Bearer {token}"))),
+    )
+    .await
+}
+
+/// An API client: `POST path` with a JSON body, and a bearer token if any.
+pub async fn api_post<S>(app: &S, path: &str, token: Option<&str>, body: Value) -> Answer
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let mut req = TestRequest::post().uri(path).set_json(body);
+    if let Some(token) = token {
+        req = req.insert_header(("Authorization", format!("Bearer {token}")));
+    }
+    send(app, req).await
+}
+
+/// Signs `login` in as an API client; the token pair.
+pub async fn tokens_for<S>(app: &S, login: &str) -> (String, String)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    let answer = api_post(
+        app,
+        "/user/sign-in",
+        None,
+        json!({"login": login, "password": PASSWORD, "mode": "tokens"}),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(answer.set_cookie.is_none(), "a token sign-in sets no cookie");
+    let tokens = &answer.json()["tokens"];
+    (
+        tokens["access_token"].as_str().unwrap().to_owned(),
+        tokens["refresh_token"].as_str().unwrap().to_owned(),
+    )
+}
