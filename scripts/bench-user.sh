@@ -3,6 +3,8 @@
 #   - GET /hello for a signed-in user (cookie session, the user loaded from
 #     SQLite and checked) against the same route on the same app that does
 #     not ask for the user, both sent the same Cookie header;
+#   - the same with an access token (Authorization: Bearer) instead, and
+#     POST /user/token/refresh throughput (4 families rotating at once);
 #   - POST /user/sign-in throughput (64 accounts in turn, argon2id at the
 #     default parameters) against the machine's raw argon2id verification
 #     rate on every core, measured just before each round; and the p99 of
@@ -56,6 +58,49 @@ end
 LUA
 compare "GET /hello" plain 18100 "$pid_a" signed-in 18101 "$pid_b" /hello "$lua"
 together "GET /hello" plain 18100 "$pid_a" signed-in 18101 "$pid_b" /hello "$lua"
+
+# The same route with an access token instead of the cookie (the signature,
+# the claims and the token version checked on every request); both servers
+# get the same Authorization header.
+tokens() {
+  curl -s -H 'Content-Type: application/json' \
+    -d "{\"login\":\"bench$1\",\"password\":\"$password\",\"mode\":\"tokens\"}" \
+    http://127.0.0.1:18101/user/sign-in
+}
+access=$(tokens 0 | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+[[ -n $access ]] || { echo "no access token from sign-in" >&2; exit 1; }
+[[ $(curl -s -H "Authorization: Bearer $access" http://127.0.0.1:18101/hello) == hello\ * ]] ||
+  { echo "the signed-in route did not take the access token" >&2; exit 1; }
+bearer="$work/bearer.lua"
+printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$access" >"$bearer"
+compare "GET /hello, bearer" plain 18100 "$pid_a" signed-in 18101 "$pid_b" /hello "$bearer"
+together "GET /hello, bearer" plain 18100 "$pid_a" signed-in 18101 "$pid_b" /hello "$bearer"
+
+# Refresh throughput: each connection rotates its own family, sending the
+# refresh token the last answer returned (a reused one would be a replay).
+refresh="$work/refresh.lua"
+: >"$work/refresh-tokens"
+for n in 1 2 3 4; do tokens "$n" | sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p' >>"$work/refresh-tokens"; done
+cat >"$refresh" <<LUA
+local tokens, next = {}, 0
+for line in io.lines("$work/refresh-tokens") do tokens[#tokens + 1] = line end
+setup = function(thread)
+  next = next + 1
+  thread:set("token", tokens[next])
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  return wrk.format(nil, "/user/token/refresh", nil, '{"refresh_token":"' .. token .. '"}')
+end
+response = function(status, headers, body)
+  local fresh = body:match('"refresh_token":"([^"]+)"')
+  if fresh then token = fresh end
+end
+LUA
+out=$("${pin_wrk[@]}" wrk -t4 -c4 -d"${seconds}s" -s "$refresh" http://127.0.0.1:18101)
+bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+echo "POST /user/token/refresh: $(awk '/Requests\/sec/ {print $2}' <<<"$out") rotations/s on one worker, 4 families, ${bad:-0} not 2xx"
 
 # Sign-ins: each request names the next of the 64 accounts.
 sign_in="$work/sign_in.lua"

@@ -23,3 +23,7 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --all-targets --no-fail-fast
 fi
+
+# The example app's OpenAPI description against the running app
+# (schemathesis, one minute).
+scripts/api-conformance.sh 60

@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
+pub mod api_doc;
 pub mod attachments;
 pub mod notes;
 mod settings;
@@ -126,6 +127,7 @@ pub fn app(
         .configure(notes::routes)
         .configure(attachments::routes)
         .route("/account", web::get().to(account))
+        .route("/openapi.json", web::get().to(api_doc::openapi))
         .service(
             web::scope("/admin")
                 .wrap(ext_user::roles_required(ext_user::Roles::required(["admin"])))
@@ -156,6 +158,7 @@ async fn index(settings: web::Data<ExampleSettings>) -> HttpResponse {
         "health": "/health",
         "notes": "/notes",
         "sign_in": "/user/sign-in",
+        "openapi": "/openapi.json",
     }))
 }
 

@@ -1,6 +1,7 @@
 //! Servers for `scripts/bench-user.sh`: the same app (ext-orm on SQLite,
 //! cookie sessions, CSRF, ext-user), serving `GET /hello` either plainly or
-//! for the signed-in user only, and a raw argon2id rate for comparison.
+//! for the signed-in user only (by session cookie or access token), and a
+//! raw argon2id rate for comparison.
 //!
 //! ```text
 //! user_bench_server plain|signed-in ADDRESS DATABASE_FILE
@@ -33,6 +34,8 @@ fn config(database: &str) -> std::io::Result<Config> {
             // The load comes from one address and signs in without pause.
             ("USER_CLIENT_ATTEMPTS", "100000000"),
             ("USER_REQUIRE_RETYPE_PASSWORD", "false"),
+            // One token lasts the whole run.
+            ("USER_ACCESS_TOKEN_SECS", "86400"),
         ])
         .build()
         .map_err(std::io::Error::other)

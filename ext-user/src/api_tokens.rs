@@ -29,7 +29,7 @@ pub const PERSONAL_PREFIX: &str = "eupat_";
 
 /// An access token and a refresh token, as sign-in and refresh return
 /// them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     /// For `Authorization: Bearer`.
     pub access_token: String,
@@ -45,7 +45,7 @@ pub struct TokenPair {
 
 /// A personal access token as its owner sees it in lists (never the
 /// secret).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PersonalToken {
     /// Its id.
     pub id: String,

@@ -228,7 +228,9 @@ impl Extension for Users {
         } else {
             None
         };
+        let openapi = crate::openapi::describe(&settings, &app.url_prefix("/user"), sessions.cookie_name());
         app.provide(UserManager {
+            openapi,
             tokens,
             cache,
             counters,

@@ -75,6 +75,7 @@ mod guard;
 pub mod identifier;
 pub mod jwt;
 mod manager;
+mod openapi;
 pub mod password;
 mod routes;
 mod settings;

@@ -49,6 +49,8 @@ pub struct UserManager {
     pub(crate) counters: Counters,
     /// The API tokens' keys; `None` when `enable_api_tokens` is off.
     pub(crate) tokens: Option<crate::jwt::TokenKeys>,
+    /// The OpenAPI description of the endpoints, at their mounted paths.
+    pub(crate) openapi: utoipa::openapi::OpenApi,
 }
 
 impl fmt::Debug for UserManager {
@@ -77,6 +79,13 @@ impl UserManager {
     /// The hasher (its counters show how many hashes ran).
     pub fn passwords(&self) -> &Arc<Passwords> {
         &self.passwords
+    }
+
+    /// The OpenAPI 3.1 description of ext-user's endpoints at the paths
+    /// they are mounted on, to merge into an app's own:
+    /// `app_doc.merge(manager.openapi())`.
+    pub fn openapi(&self) -> utoipa::openapi::OpenApi {
+        self.openapi.clone()
     }
 
     /// Now, by the manager's clock.

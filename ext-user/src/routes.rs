@@ -52,6 +52,11 @@ pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
     post(cfg, &settings.edit_user_profile_url, web::post().to(edit_profile));
     crate::token_routes::configure(settings, cfg);
     cfg.service(
+        web::resource(&settings.openapi_url)
+            .route(web::get().to(openapi))
+            .default_service(web::to(|| async { method_not_allowed("GET, HEAD") })),
+    );
+    cfg.service(
         web::resource(&settings.current_user_url)
             .route(web::get().to(current_user))
             .default_service(web::to(|| async { method_not_allowed("GET, HEAD") })),
@@ -405,4 +410,8 @@ async fn edit_profile(
 
 async fn current_user(user: CurrentUser) -> HttpResponse {
     answer(StatusCode::OK, json!({ "user": &*user.0 }))
+}
+
+async fn openapi(manager: web::Data<UserManager>) -> HttpResponse {
+    HttpResponse::Ok().json(&manager.openapi)
 }

@@ -10,7 +10,7 @@ use crate::store::UserRecord;
 /// A user: what handlers, templates and JSON answers get. It has no
 /// password hash and no session stamp, so printing or serialising it
 /// cannot leak them.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct User {
     /// The user's id (32 hex digits).
     pub id: String,
@@ -25,6 +25,7 @@ pub struct User {
     /// Role names.
     pub roles: Vec<String>,
     /// The app's own fields.
+    #[schema(value_type = Object)]
     pub profile: Map<String, Value>,
     /// When the user registered (seconds since the epoch).
     pub created_at: i64,
