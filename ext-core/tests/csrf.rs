@@ -228,7 +228,8 @@ async fn c2_bearer_requests_without_cookies_are_not_checked_but_with_cookies_are
         "a cookie rides along: checked"
     );
 
-    // A cross-site browser request is refused even without cookies.
+    // A cross-site browser request is refused even without cookies (it
+    // could sign the visitor in to the other site's account)...
     let res = call_service(
         &app,
         TestRequest::post()
@@ -238,6 +239,30 @@ async fn c2_bearer_requests_without_cookies_are_not_checked_but_with_cookies_are
     )
     .await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // ...but a page on another origin calling with a token and no cookies
+    // (CORS decides whether its script may) is not.
+    let res = call_service(
+        &app,
+        TestRequest::post()
+            .uri("/json")
+            .insert_header(("sec-fetch-site", "cross-site"))
+            .insert_header(("origin", "https://spa.example"))
+            .insert_header((AUTHORIZATION, "Bearer abc"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = call_service(
+        &app,
+        TestRequest::post()
+            .uri("/json")
+            .insert_header(("sec-fetch-site", "cross-site"))
+            .insert_header((AUTHORIZATION, "Bearer abc"))
+            .insert_header((COOKIE, cookie.as_str()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "with a cookie it is checked");
 }
 
 #[actix_rt::test]

@@ -1,7 +1,9 @@
 //! Flask-User for actix-web: registration, sign-in with a username or an
 //! email, sign-out, password and username changes, roles, and the app's own
 //! user fields, with users kept in ext-orm's database (feature `orm`) or
-//! ext-mongo's (feature `mongo`).
+//! ext-mongo's (feature `mongo`); and, for API clients, access and refresh
+//! tokens that can be revoked at once ([`api_tokens`], [`jwt`]), personal
+//! access tokens, and an OpenAPI description of every endpoint.
 //!
 //! Registered in one call, after the store's extension, [`Sessions`] and
 //! [`Csrf`]:
@@ -58,6 +60,7 @@
 //! | password change | signs out every session | signs out the others, re-issues this one |
 //! | session limits | 1 h sliding | 30 min idle, 12 h absolute (remember-me 30 days) |
 //! | identifiers | `ilike` (so `%` and `_` match anything) | NFKC, lower case, exact equality |
+//! | API tokens | none | JWT access/refresh pairs (rotated, replay revokes the family, a per-user token version revokes at once), personal access tokens |
 //! | `USER_*_URL` | whole paths | paths under one prefix (`[app.url_prefixes] user`) |
 
 #![forbid(unsafe_code)]

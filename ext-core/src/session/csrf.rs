@@ -9,7 +9,12 @@
 //! (urlencoded forms) or the header `X-CSRFToken` / `X-CSRF-Token`
 //! (scripts). A request with no cookies and no browser headers (`curl`, an
 //! API client with `Authorization: Bearer`) has no ambient authority to
-//! abuse and is not checked.
+//! abuse and is not checked; nor is one with an `Authorization` header and
+//! no cookies from a browser page on another origin (a single-page app
+//! calling its API with a token): no form or link can set that header, and
+//! a script can only with the API's CORS approval. A cross-site request
+//! with neither cookies nor `Authorization` is still refused, so that
+//! another site cannot sign a visitor in to an account of its choosing.
 //!
 //! `always_require_token = true` asks for the token on every cookie-carrying
 //! unsafe request, as Flask-WTF does, even same-origin ones.
@@ -21,7 +26,7 @@ use std::sync::Arc;
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, CONTENT_TYPE, COOKIE, HOST};
+use actix_web::http::header::{HeaderName, AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, Error};
@@ -197,7 +202,8 @@ async fn check(
     mut req: ServiceRequest,
     next: Next<BoxBody>,
 ) -> Result<ServiceResponse, Error> {
-    if is_safe(req.method()) || layer.is_exempt(&req) {
+    let bearer_only = req.headers().contains_key(AUTHORIZATION) && !has_cookies(&req);
+    if is_safe(req.method()) || bearer_only || layer.is_exempt(&req) {
         return next.call(req).await;
     }
     let needs_token = match layer.origin_verdict(&req) {
