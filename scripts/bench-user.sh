@@ -80,7 +80,10 @@ together "GET /hello, bearer" plain 18100 "$pid_a" signed-in 18101 "$pid_b" /hel
 # refresh token the last answer returned (a reused one would be a replay).
 refresh="$work/refresh.lua"
 : >"$work/refresh-tokens"
-for n in 1 2 3 4; do tokens "$n" | sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p' >>"$work/refresh-tokens"; done
+for n in 1 2 3 4; do
+  # One per line (the answer has no newline for sed to keep).
+  echo "$(tokens "$n" | sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p')" >>"$work/refresh-tokens"
+done
 cat >"$refresh" <<LUA
 local tokens, next = {}, 0
 for line in io.lines("$work/refresh-tokens") do tokens[#tokens + 1] = line end
@@ -91,7 +94,8 @@ end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 request = function()
-  return wrk.format(nil, "/user/token/refresh", nil, '{"refresh_token":"' .. token .. '"}')
+  -- wrk also calls this once in its main state, where no thread set token.
+  return wrk.format(nil, "/user/token/refresh", nil, '{"refresh_token":"' .. (token or "") .. '"}')
 end
 response = function(status, headers, body)
   local fresh = body:match('"refresh_token":"([^"]+)"')

@@ -21,6 +21,7 @@ use crate::events::UserEvent;
 use crate::jwt::Kind;
 use crate::manager::random_hex;
 use crate::store::{Change, PersonalTokenRecord, RefreshFamily, Rotated, Rotation, Update, UserRecord};
+use crate::token_cache::Verified;
 use crate::{User, UserError, UserManager};
 
 /// What personal access tokens start with, so that a leaked one is easy to
@@ -229,12 +230,26 @@ impl UserManager {
         if token.starts_with(PERSONAL_PREFIX) {
             return self.personal_bearer(token).await;
         }
-        let claims = self
-            .keys()?
-            .verify(token, Kind::Access, self.now())
-            .ok_or(UserError::InvalidToken)?;
+        let now = self.now();
+        let verified = match self.verified.get(token, now) {
+            Some(verified) => verified,
+            None => {
+                let keys = self.keys()?;
+                let claims = keys
+                    .verify(token, Kind::Access, now)
+                    .ok_or(UserError::InvalidToken)?;
+                let verified = Verified::new(
+                    &claims.sub,
+                    claims.ver,
+                    claims.nbf.saturating_sub(keys.leeway()),
+                    claims.exp.saturating_add(keys.leeway()),
+                );
+                self.verified.put(token, verified.clone());
+                verified
+            }
+        };
         let cached = self
-            .current_holder(&claims.sub, claims.ver)
+            .current_holder(&verified.sub, verified.ver)
             .await?
             .ok_or(UserError::InvalidToken)?;
         let user = Arc::clone(&cached.user);

@@ -230,6 +230,7 @@ impl Extension for Users {
         };
         let openapi = crate::openapi::describe(&settings, &app.url_prefix("/user"), sessions.cookie_name());
         app.provide(UserManager {
+            verified: crate::token_cache::VerifiedTokens::default(),
             openapi,
             tokens,
             cache,

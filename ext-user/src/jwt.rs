@@ -219,6 +219,11 @@ impl TokenKeys {
         Ok(keys)
     }
 
+    /// The clock skew allowed on `exp` and `nbf`, seconds.
+    pub fn leeway(&self) -> i64 {
+        self.leeway
+    }
+
     /// How long a token of `kind` lives, seconds.
     pub fn lifetime(&self, kind: Kind) -> i64 {
         match kind {

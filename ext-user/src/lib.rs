@@ -83,6 +83,7 @@ pub mod password;
 mod routes;
 mod settings;
 pub mod store;
+mod token_cache;
 mod token_routes;
 mod user;
 

@@ -49,6 +49,8 @@ pub struct UserManager {
     pub(crate) counters: Counters,
     /// The API tokens' keys; `None` when `enable_api_tokens` is off.
     pub(crate) tokens: Option<crate::jwt::TokenKeys>,
+    /// Access tokens verified already (see [`crate::token_cache`]).
+    pub(crate) verified: crate::token_cache::VerifiedTokens,
     /// The OpenAPI description of the endpoints, at their mounted paths.
     pub(crate) openapi: utoipa::openapi::OpenApi,
 }

@@ -116,6 +116,34 @@ impl Body {
         self.required(field).map(Password::new)
     }
 
+    /// A list of strings; empty when absent.
+    pub(crate) fn strings(&mut self, field: &'static str) -> Result<Vec<String>, UserError> {
+        let wrong = || UserError::BadRequest(format!("`{field}` must be a list of strings."));
+        match self.0.remove(field) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .map(|item| match item {
+                    Value::String(text) => Ok(text),
+                    _ => Err(wrong()),
+                })
+                .collect(),
+            Some(_) => Err(wrong()),
+        }
+    }
+
+    /// A whole number, if given.
+    pub(crate) fn integer(&mut self, field: &'static str) -> Result<Option<i64>, UserError> {
+        match self.0.remove(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(number)) => number
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| UserError::invalid(field, "must be a whole number")),
+            Some(_) => Err(UserError::BadRequest(format!("`{field}` must be a number."))),
+        }
+    }
+
     pub(crate) fn flag(&mut self, field: &'static str) -> Result<bool, UserError> {
         match self.0.remove(field) {
             None | Some(Value::Null) => Ok(false),

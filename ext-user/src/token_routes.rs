@@ -7,7 +7,7 @@ use actix_web::http::header::CACHE_CONTROL;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use ext_core::session::SessionExt;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::auth::{self, account_holder};
 use crate::events::UserEvent;
@@ -103,35 +103,8 @@ async fn create_personal(
     let mut body = Body::parse(&body)?;
     let name = body.required("name")?;
     let password = body.password("password")?;
-    let roles = match body.0.remove("roles") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(roles)) => roles
-            .into_iter()
-            .map(|role| match role {
-                Value::String(role) => Ok(role),
-                _ => Err(UserError::BadRequest(
-                    "`roles` must be a list of strings.".to_owned(),
-                )),
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => {
-            return Err(UserError::BadRequest(
-                "`roles` must be a list of strings.".to_owned(),
-            ))
-        }
-    };
-    let days = match body.0.remove("expires_in_days") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(days)) => Some(
-            days.as_i64()
-                .ok_or_else(|| UserError::invalid("expires_in_days", "must be a whole number"))?,
-        ),
-        Some(_) => {
-            return Err(UserError::BadRequest(
-                "`expires_in_days` must be a number.".to_owned(),
-            ))
-        }
-    };
+    let roles = body.strings("roles")?;
+    let days = body.integer("expires_in_days")?;
     body.finish()?;
     // A token outlives sessions: making one asks for the password again.
     confirm_current_password(&manager, record, "password", &password).await?;

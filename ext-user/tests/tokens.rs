@@ -17,6 +17,20 @@ use ext_tests::scratch::{with_database, ScratchDatabase, Server};
 use ext_tests::services::mongo_uri;
 use serde_json::json;
 
+/// The refresh endpoint's status for `token`.
+async fn refresh_status<S>(app: &S, token: &str) -> u16
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+{
+    api_post(app, "/user/token/refresh", None, json!({"refresh_token": token}))
+        .await
+        .status
+}
+
 async fn suite(db: Db) {
     let h = start(&db, &FAST_HASHING).await;
     let app = Rc::new(h.app);
@@ -91,17 +105,7 @@ async fn suite(db: Db) {
             .status,
         204
     );
-    assert_eq!(
-        api_post(
-            app,
-            "/user/token/refresh",
-            None,
-            json!({"refresh_token": refresh})
-        )
-        .await
-        .status,
-        401
-    );
+    assert_eq!(refresh_status(app, &refresh).await, 401);
     assert_eq!(
         api_post(app, "/user/token/revoke", None, json!({"refresh_token": "junk"}))
             .await
@@ -127,17 +131,7 @@ async fn suite(db: Db) {
         401,
         "J6: password change"
     );
-    assert_eq!(
-        api_post(
-            app,
-            "/user/token/refresh",
-            None,
-            json!({"refresh_token": refresh})
-        )
-        .await
-        .status,
-        401
-    );
+    assert_eq!(refresh_status(app, &refresh).await, 401);
     let fresh = changed.json()["tokens"]["access_token"]
         .as_str()
         .unwrap()
@@ -177,17 +171,7 @@ async fn suite(db: Db) {
         401,
         "J6: everywhere"
     );
-    assert_eq!(
-        api_post(
-            app,
-            "/user/token/refresh",
-            None,
-            json!({"refresh_token": refresh})
-        )
-        .await
-        .status,
-        401
-    );
+    assert_eq!(refresh_status(app, &refresh).await, 401);
     assert_eq!(browser.get(app, "/private").await.status, 401, "sessions end too");
 
     let (access, refresh) = tokens_for(app, "tia").await;
@@ -197,17 +181,7 @@ async fn suite(db: Db) {
         401,
         "S6: deactivation"
     );
-    assert_eq!(
-        api_post(
-            app,
-            "/user/token/refresh",
-            None,
-            json!({"refresh_token": refresh})
-        )
-        .await
-        .status,
-        401
-    );
+    assert_eq!(refresh_status(app, &refresh).await, 401);
     h.manager.set_active("tia", true).await.unwrap();
 
     personal_tokens(app, &h.manager).await;

@@ -59,6 +59,17 @@ fn optional_text(document: &Document, key: &str) -> Option<String> {
     document.get_str(key).ok().map(str::to_owned)
 }
 
+/// The strings of the array `key` (none when it is missing).
+fn strings(document: &Document, key: &str) -> Vec<String> {
+    match document.get_array(key) {
+        Ok(items) => items
+            .iter()
+            .filter_map(|item| item.as_str().map(str::to_owned))
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 fn integer(value: Option<&Bson>) -> Option<i64> {
     match value {
         Some(Bson::Int64(n)) => Some(*n),
@@ -71,13 +82,7 @@ fn record(document: &Document) -> Result<UserRecord, MongoStoreError> {
     let profile = text(document, "profile")?;
     let profile: Map<String, Value> =
         serde_json::from_str(&profile).map_err(|error| MongoStoreError::Malformed(error.to_string()))?;
-    let roles = match document.get_array("roles") {
-        Ok(roles) => roles
-            .iter()
-            .filter_map(|role| role.as_str().map(str::to_owned))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
+    let roles = strings(document, "roles");
     Ok(UserRecord {
         id: text(document, "_id")?,
         email: optional_text(document, "email"),
@@ -96,13 +101,7 @@ fn record(document: &Document) -> Result<UserRecord, MongoStoreError> {
 }
 
 fn personal(document: &Document) -> Result<PersonalTokenRecord, MongoStoreError> {
-    let roles = match document.get_array("roles") {
-        Ok(roles) => roles
-            .iter()
-            .filter_map(|role| role.as_str().map(str::to_owned))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
+    let roles = strings(document, "roles");
     Ok(PersonalTokenRecord {
         id: text(document, "_id")?,
         user_id: text(document, "user_id")?,
