@@ -31,7 +31,7 @@ async fn index_shows_the_configured_name_and_health_is_up() {
     let body: Value = read_body_json(res).await;
     assert_eq!(
         body,
-        json!({"name": "From TOML", "health": "/health", "notes": "/notes", "sign_in": "/user/sign-in"})
+        json!({"name": "From TOML", "health": "/health", "notes": "/notes", "sign_in": "/user/sign-in", "openapi": "/openapi.json"})
     );
 
     let res = call_service(&app, TestRequest::get().uri("/health").to_request()).await;

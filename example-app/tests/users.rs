@@ -122,3 +122,45 @@ async fn accounts_move_to_mongodb_by_configuration() {
         .to_string();
     assert!(error.contains("ext-mongo"), "{error}");
 }
+
+/// An API client: a token sign-in, `/account` with the access token, and
+/// the merged OpenAPI description naming the example's route and
+/// ext-user's.
+#[actix_web::test]
+async fn an_api_client_uses_tokens_and_the_description_lists_every_route() {
+    let (ext, _) = example_app::build(config(&[])).await.unwrap();
+    let app = init_service(example_app::app(&ext)).await;
+    let register = TestRequest::post()
+        .uri("/user/register")
+        .set_json(json!({"email": "bo@example.com", "username": "bob", "password": PASSWORD, "retype_password": PASSWORD}));
+    assert_eq!(call_service(&app, register.to_request()).await.status(), 202);
+    let sign_in = TestRequest::post()
+        .uri("/user/sign-in")
+        .set_json(json!({"login": "bob", "password": PASSWORD, "mode": "tokens"}));
+    let res = call_service(&app, sign_in.to_request()).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get(SET_COOKIE).is_none());
+    let body: Value = read_body_json(res).await;
+    let access = body["tokens"]["access_token"].as_str().unwrap().to_owned();
+    let account = TestRequest::get()
+        .uri("/account")
+        .insert_header(("Authorization", format!("Bearer {access}")));
+    let res = call_service(&app, account.to_request()).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = read_body_json(res).await;
+    assert_eq!(body["user"]["username"], "bob");
+
+    let res = call_service(&app, TestRequest::get().uri("/openapi.json").to_request()).await;
+    assert_eq!(res.status(), 200);
+    let doc: Value = read_body_json(res).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/account",
+        "/user/sign-in",
+        "/user/token/refresh",
+        "/user/access-tokens",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path}");
+    }
+    assert!(doc["components"]["schemas"].get("UserResponse").is_some());
+}

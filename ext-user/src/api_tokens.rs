@@ -170,6 +170,7 @@ impl UserManager {
             to_hash: &next_hash,
             now,
             expires_at: now.saturating_add(keys.lifetime(Kind::Refresh)),
+            started_after: now.saturating_sub(self.settings.refresh_family_max_secs),
         };
         match self
             .store

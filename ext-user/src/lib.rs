@@ -68,6 +68,7 @@
 
 pub mod api_tokens;
 mod auth;
+mod body;
 mod cache;
 pub mod clock;
 mod counters;

@@ -191,7 +191,7 @@ fn problem_response(status: u16) -> utoipa::openapi::Response {
     let description = match status {
         400 => "The body is not JSON of the right shape",
         401 => "Not signed in, or the token is invalid, expired or revoked",
-        403 => "Not allowed with this credential or these roles",
+        403 => "Refused: a cookie request without the CSRF check's consent, or a credential or roles that may not do this",
         404 => "Not found",
         409 => "Already in use",
         422 => "A field's value is refused; `field` names it",
@@ -225,8 +225,18 @@ fn operation(op: &Operation) -> PathItem {
         .summary(Some(op.summary))
         .tag("user")
         .response(status, ok.build());
-    for error in op.errors.iter().chain(&[503]) {
-        builder = builder.response(error.to_string(), problem_response(*error));
+    // Every unsafe method can meet the CSRF check (403), and any route the
+    // store (or the hashers) being down (503).
+    let csrf: &[u16] = if matches!(op.method, HttpMethod::Get) {
+        &[]
+    } else {
+        &[403]
+    };
+    let mut errors: Vec<u16> = op.errors.iter().chain(csrf).chain(&[503]).copied().collect();
+    errors.sort_unstable();
+    errors.dedup();
+    for error in errors {
+        builder = builder.response(error.to_string(), problem_response(error));
     }
     if let Some(body) = op.body {
         let content = ContentBuilder::new()

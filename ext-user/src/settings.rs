@@ -147,6 +147,10 @@ pub struct UserSettings {
     pub access_token_secs: i64,
     /// Refresh tokens' lifetime; default 14 days. Each use rotates one.
     pub refresh_token_secs: i64,
+    /// How long a refresh-token family may go on rotating after its
+    /// sign-in, however often it is used; default 30 days (as
+    /// `remember_me_secs`). Then the client signs in again.
+    pub refresh_family_max_secs: i64,
     /// Personal access tokens one user may hold; default 50.
     pub max_personal_tokens: usize,
     /// Refresh: a refresh token for a new pair.
@@ -211,6 +215,7 @@ impl Default for UserSettings {
             jwt_leeway_secs: 30,
             access_token_secs: 900,
             refresh_token_secs: 14 * 86_400,
+            refresh_family_max_secs: 30 * 86_400,
             max_personal_tokens: 50,
             token_refresh_url: "/token/refresh".to_owned(),
             token_revoke_url: "/token/revoke".to_owned(),
@@ -285,6 +290,12 @@ impl UserSettings {
             return Err(ExtensionError::invalid_setting(
                 "user.refresh_token_secs",
                 "must be at least access_token_secs",
+            ));
+        }
+        if self.refresh_family_max_secs < self.refresh_token_secs {
+            return Err(ExtensionError::invalid_setting(
+                "user.refresh_family_max_secs",
+                "must be at least refresh_token_secs",
             ));
         }
         for (key, seconds) in [

@@ -10,8 +10,9 @@ use ext_core::session::SessionExt;
 use serde_json::json;
 
 use crate::auth::{self, account_holder};
+use crate::body::Body;
 use crate::events::UserEvent;
-use crate::routes::{answer, confirm_current_password, method_not_allowed, Body};
+use crate::routes::{answer, confirm_current_password, method_not_allowed};
 use crate::{UserError, UserManager, UserSettings};
 
 pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {

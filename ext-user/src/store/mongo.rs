@@ -331,6 +331,7 @@ impl UserStore for MongoUserStore {
                     "token_hash": rotation.from_hash,
                     "revoked": false,
                     "expires_at": { "$gt": rotation.now },
+                    "issued_at": { "$gt": rotation.started_after },
                 },
                 doc! { "$set": { "token_hash": rotation.to_hash, "expires_at": rotation.expires_at } },
             )
@@ -342,7 +343,8 @@ impl UserStore for MongoUserStore {
             return Ok(Rotated::Unknown);
         };
         let revoked = document.get_bool("revoked").unwrap_or(true);
-        let expired = integer(document.get("expires_at")).is_none_or(|at| at <= rotation.now);
+        let expired = integer(document.get("expires_at")).is_none_or(|at| at <= rotation.now)
+            || integer(document.get("issued_at")).is_none_or(|at| at <= rotation.started_after);
         let moved_on = document.get_str("token_hash").ok() != Some(rotation.from_hash);
         Ok(if !revoked && !expired && moved_on {
             Rotated::Replayed

@@ -158,7 +158,12 @@ impl SqlUserStore {
 
     async fn refresh_row(&self, family: &str) -> Result<Option<QueryResult>, DbErr> {
         let statement = Query::select()
-            .columns([col("token_hash"), col("revoked"), col("expires_at")])
+            .columns([
+                col("token_hash"),
+                col("revoked"),
+                col("expires_at"),
+                col("issued_at"),
+            ])
             .from(col(&self.refresh))
             .and_where(Expr::col(col("family")).eq(family))
             .to_owned();
@@ -593,6 +598,7 @@ impl UserStore for SqlUserStore {
             .and_where(Expr::col(col("token_hash")).eq(rotation.from_hash))
             .and_where(Expr::col(col("revoked")).eq(false))
             .and_where(Expr::col(col("expires_at")).gt(rotation.now))
+            .and_where(Expr::col(col("issued_at")).gt(rotation.started_after))
             .to_owned();
         if self.conn.execute(&swap).await?.rows_affected() == 1 {
             return Ok(Rotated::Done);
@@ -602,14 +608,17 @@ impl UserStore for SqlUserStore {
         };
         let revoked: bool = row.try_get("", "revoked")?;
         let expires_at: i64 = row.try_get("", "expires_at")?;
+        let issued_at: i64 = row.try_get("", "issued_at")?;
         let current: String = row.try_get("", "token_hash")?;
-        Ok(if revoked || expires_at <= rotation.now {
-            Rotated::Unknown
-        } else if current != rotation.from_hash {
-            Rotated::Replayed
-        } else {
-            Rotated::Unknown
-        })
+        Ok(
+            if revoked || expires_at <= rotation.now || issued_at <= rotation.started_after {
+                Rotated::Unknown
+            } else if current != rotation.from_hash {
+                Rotated::Replayed
+            } else {
+                Rotated::Unknown
+            },
+        )
     }
 
     async fn revoke_family(&self, family: &str) -> Result<(), SqlStoreError> {

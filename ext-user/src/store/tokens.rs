@@ -46,6 +46,9 @@ pub struct Rotation<'a> {
     pub now: i64,
     /// When the successor stops working.
     pub expires_at: i64,
+    /// Families that began at or before this time rotate no more (the
+    /// absolute limit since sign-in).
+    pub started_after: i64,
 }
 
 /// The outcome of a rotation.
@@ -57,7 +60,8 @@ pub enum Rotated {
     /// The family has moved on past the presented token: someone holds a
     /// copy. Revoke the family.
     Replayed,
-    /// No such family, or it is revoked or expired.
+    /// No such family, or it is revoked, expired or past its absolute
+    /// limit.
     Unknown,
 }
 
