@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use ext_core::session::SessionExt;
 use ext_core::Problem;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::api_tokens::Credential;
 use crate::auth::{self, account_holder, resolve, Authenticated};
