@@ -201,6 +201,29 @@ async fn forged_and_malformed_tokens_are_refused() {
     )
     .await;
     assert_eq!(stale.status, 401);
+
+    // A family rotates for 30 days after its sign-in, however often it is
+    // used: rotations on days 10, 20 and 29 work, the one on day 31 does not.
+    let (_, mut refresh) = tokens_for(&h.app, "joe").await;
+    let mut today = 0;
+    for (day, status) in [(10, 200), (20, 200), (29, 200), (31, 401)] {
+        h.clock.advance((day - today) * 86_400);
+        today = day;
+        let answer = api_post(
+            &h.app,
+            "/user/token/refresh",
+            None,
+            json!({"refresh_token": refresh}),
+        )
+        .await;
+        assert_eq!(answer.status, status, "day {day}: {}", answer.body);
+        if status == 200 {
+            refresh = answer.json()["tokens"]["refresh_token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        }
+    }
 }
 
 /// J1: with an asymmetric algorithm, an HS256 token keyed with the public
