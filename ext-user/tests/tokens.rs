@@ -185,6 +185,29 @@ async fn suite(db: Db) {
     h.manager.set_active("tia", true).await.unwrap();
 
     personal_tokens(app, &h.manager).await;
+
+    // A family rotates for 30 days after its sign-in, however often it is
+    // used (the store enforces it in the compare-and-swap).
+    let (_, mut refresh) = tokens_for(app, "tia").await;
+    let mut today = 0;
+    for (day, status) in [(13, 200), (26, 200), (31, 401)] {
+        h.clock.advance((day - today) * 86_400);
+        today = day;
+        let answer = api_post(
+            app,
+            "/user/token/refresh",
+            None,
+            json!({"refresh_token": refresh}),
+        )
+        .await;
+        assert_eq!(answer.status, status, "day {day}");
+        if status == 200 {
+            refresh = answer.json()["tokens"]["refresh_token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        }
+    }
 }
 
 /// Personal access tokens: made with the password, listed without the
