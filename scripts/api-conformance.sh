@@ -45,6 +45,8 @@ curl -sf -H "$json" -d "{\"email\":\"fuzz@example.com\",\"username\":\"fuzzer\",
 access=$(curl -sf -H "$json" -d "{\"login\":\"fuzzer\",\"password\":\"$password\",\"mode\":\"tokens\"}" \
   "$base/user/sign-in" | python3 -c 'import json, sys; print(json.load(sys.stdin)["tokens"]["access_token"])')
 
+# From the scratch folder: schemathesis keeps its cache (.schemathesis/) there.
+cd "$work"
 "$venv/bin/schemathesis" run "$base/openapi.json" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --exclude-operation-id sign_out_everywhere \
