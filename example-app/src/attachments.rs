@@ -10,6 +10,7 @@
 //! as not configured.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use ext_core::converters::Int;
 use ext_mongo::{save_payload, send_file, MongoDb, SaveFile, SendFile};
 use ext_orm::{get_or_404, DbSession};
 use mongodb::bson::doc;
@@ -47,9 +48,9 @@ async fn upload(
     payload: web::Payload,
     session: DbSession,
     db: MongoDb,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(Int, String)>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let (id, name) = path.into_inner();
+    let (Int(id), name) = path.into_inner();
     note_exists(session, id).await?;
     let options = SaveFile::default()
         .max_size(MAX_ATTACHMENT)
@@ -63,9 +64,9 @@ async fn upload(
 async fn download(
     req: HttpRequest,
     db: MongoDb,
-    path: web::Path<(i64, String)>,
+    path: web::Path<(Int, String)>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let (id, name) = path.into_inner();
+    let (Int(id), name) = path.into_inner();
     let options = SendFile::default().cache_for(3600).download_name(name.clone());
     Ok(send_file(&req, &db, &stored_name(id, &name), &options).await?)
 }

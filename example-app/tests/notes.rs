@@ -50,6 +50,27 @@ async fn exercise(database_uri: &str) {
     let res = call_service(&app, TestRequest::get().uri("/notes/3").to_request()).await;
     let body: Value = read_body_json(res).await;
     assert_eq!(body, json!({"id": 3, "title": "note 3", "body": "text"}));
+    // Ids match as Werkzeug's `int` converter does: `/notes/+4` and
+    // `/notes/04` are not note 4, and the delete below cannot reach it.
+    for path in [
+        "/notes/+4",
+        "/notes/04",
+        "/notes/4.0",
+        "/notes/-4",
+        "/notes/99999999999999999999",
+    ] {
+        let res = call_service(&app, TestRequest::get().uri(path).to_request()).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+        let body: Value = read_body_json(res).await;
+        assert!(
+            body["type"].as_str().unwrap().ends_with("invalid-path"),
+            "{path}: {body}"
+        );
+        let res = call_service(&app, TestRequest::delete().uri(path).to_request()).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    let res = call_service(&app, TestRequest::get().uri("/notes/4").to_request()).await;
+    assert_eq!(res.status(), StatusCode::OK, "note 4 is still there");
     let res = call_service(&app, TestRequest::delete().uri("/notes/3").to_request()).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let res = call_service(&app, TestRequest::get().uri("/notes/3").to_request()).await;

@@ -82,6 +82,7 @@
 
 mod app;
 pub mod config;
+pub mod converters;
 mod dev_page;
 mod error;
 mod extension;

@@ -2,6 +2,7 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use ext_core::converters::Int;
 use ext_core::Problem;
 use ext_orm::{get_or_404, DbSession, OrmError, PageArgs, SelectPaginate};
 use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, QueryOrder, Set};
@@ -34,8 +35,8 @@ async fn list(req: HttpRequest, session: DbSession) -> Result<HttpResponse, OrmE
     Ok(page.to_response(&req))
 }
 
-async fn show(session: DbSession, id: web::Path<i64>) -> Result<HttpResponse, OrmError> {
-    let found = get_or_404::<Note, _>(&session, id.into_inner(), Some("no note with this id")).await?;
+async fn show(session: DbSession, id: web::Path<Int>) -> Result<HttpResponse, OrmError> {
+    let found = get_or_404::<Note, _>(&session, id.into_inner().0, Some("no note with this id")).await?;
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -84,8 +85,8 @@ async fn create(session: DbSession, new: web::Json<NewNote>) -> Result<HttpRespo
         .json(saved))
 }
 
-async fn delete(session: DbSession, id: web::Path<i64>) -> Result<HttpResponse, OrmError> {
-    let found = get_or_404::<Note, _>(&session, id.into_inner(), Some("no note with this id")).await?;
+async fn delete(session: DbSession, id: web::Path<Int>) -> Result<HttpResponse, OrmError> {
+    let found = get_or_404::<Note, _>(&session, id.into_inner().0, Some("no note with this id")).await?;
     found.delete(&session).await?;
     session.commit().await?;
     Ok(HttpResponse::NoContent().finish())
