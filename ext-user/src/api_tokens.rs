@@ -303,6 +303,11 @@ impl UserManager {
         if name.trim().is_empty() || name.chars().count() > 100 {
             return Err(UserError::invalid("name", "must be 1 to 100 characters"));
         }
+        // PostgreSQL refuses a NUL in text, and no name needs a control
+        // character: a 422 here, not a store error.
+        if name.chars().any(char::is_control) {
+            return Err(UserError::invalid("name", "must not contain control characters"));
+        }
         if let Some(role) = roles.iter().find(|role| !record.roles.contains(role)) {
             return Err(UserError::invalid(
                 "roles",

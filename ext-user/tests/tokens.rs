@@ -242,6 +242,15 @@ where
     .await;
     assert_eq!(not_mine.status, 422);
     assert_eq!(not_mine.json()["field"], "roles");
+    let control = api_post(
+        app,
+        "/user/access-tokens",
+        Some(&access),
+        json!({"name": "c\u{0}i", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(control.status, 422, "a NUL is refused before the store sees it");
+    assert_eq!(control.json()["field"], "name");
     let made = api_post(
         app,
         "/user/access-tokens",
