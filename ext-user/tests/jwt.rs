@@ -9,8 +9,11 @@ mod common;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use common::{
-    api_post, bearer_get, register, send, sqlite, start, tokens_for, Browser, FAST_HASHING, PASSWORD,
+    api_post, bearer_get, register, send, sqlite, start, tokens_for, unique, Browser, Db, FAST_HASHING,
+    PASSWORD,
 };
+use ext_tests::scratch::with_database;
+use ext_tests::services::mongo_uri;
 use hmac::{KeyInit, Mac};
 use serde_json::{json, Value};
 
@@ -58,9 +61,8 @@ fn access_claims(sub: &str, now: i64) -> Value {
 }
 
 /// J1–J4: everything but the one token ext-user would sign is a 401.
-#[actix_rt::test]
-async fn forged_and_malformed_tokens_are_refused() {
-    let h = start(&sqlite(), &env(&[("USER_JWT_SECRET", JWT_SECRET)])).await;
+async fn forged_and_malformed_tokens_are_refused(db: Db) {
+    let h = start(&db, &env(&[("USER_JWT_SECRET", JWT_SECRET)])).await;
     register(&h.app, "joe@example.com", "joe").await;
     let id = h.manager.find("joe").await.unwrap().unwrap().id;
     let now = h.manager.now();
@@ -334,9 +336,8 @@ async fn tokens_outside_the_authorization_header_are_refused() {
 /// presented; columns: as a session cookie, as a bearer token, at the
 /// refresh endpoint. (The emailed tokens join this matrix with the email
 /// flows.)
-#[actix_rt::test]
-async fn every_credential_is_refused_where_another_kind_belongs() {
-    let h = start(&sqlite(), &env(&[])).await;
+async fn every_credential_is_refused_where_another_kind_belongs(db: Db) {
+    let h = start(&db, &env(&[])).await;
     register(&h.app, "moe@example.com", "moe").await;
     let mut browser = Browser::new();
     let signed = browser
@@ -413,4 +414,29 @@ async fn every_credential_is_refused_where_another_kind_belongs() {
             }
         }
     }
+}
+
+/// J1–J4 and T4 on the ORM store (SQLite) and on MongoDB.
+#[actix_rt::test]
+async fn forged_tokens_are_refused_on_sqlite() {
+    forged_and_malformed_tokens_are_refused(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn forged_tokens_are_refused_on_mongo() {
+    forged_and_malformed_tokens_are_refused(Db::Mongo(with_database(&mongo_uri(), &unique("jwt")))).await;
+}
+
+#[actix_rt::test]
+async fn the_credential_matrix_holds_on_sqlite() {
+    every_credential_is_refused_where_another_kind_belongs(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn the_credential_matrix_holds_on_mongo() {
+    every_credential_is_refused_where_another_kind_belongs(Db::Mongo(with_database(
+        &mongo_uri(),
+        &unique("jwt"),
+    )))
+    .await;
 }
