@@ -34,12 +34,7 @@ impl Counters {
     /// Counters in Redis at `url`, each call waiting at most `timeout`.
     #[cfg(feature = "redis")]
     pub(crate) async fn redis(url: &str, timeout: std::time::Duration) -> Result<Self, BoxError> {
-        let client = redis::Client::open(url)?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
-            .set_number_of_retries(1);
-        let connection = redis::aio::ConnectionManager::new_with_config(client, config).await?;
+        let connection = ext_core::session::redis_connection(url, timeout).await?;
         Ok(Counters::Redis(connection))
     }
 

@@ -60,7 +60,10 @@ fn access_claims(sub: &str, now: i64) -> Value {
     })
 }
 
-/// J1–J4: everything but the one token ext-user would sign is a 401.
+/// J1 (algorithm pinned, no key headers), J2 (`exp` and `nbf` required and
+/// checked with 30 s of leeway by the app's clock), J3 (`aud` and `iss`
+/// required and checked) and J4 (`typ` separates access from refresh):
+/// everything but the one token ext-user would sign is a 401.
 async fn forged_and_malformed_tokens_are_refused(db: Db) {
     let h = start(&db, &env(&[("USER_JWT_SECRET", JWT_SECRET)])).await;
     register(&h.app, "joe@example.com", "joe").await;
@@ -129,35 +132,35 @@ async fn forged_and_malformed_tokens_are_refused(db: Db) {
                 key,
             ),
         ),
-        ("no exp", forge(&hs256, &with(json!({"exp": null})), key)),
-        ("no nbf", forge(&hs256, &with(json!({"nbf": null})), key)),
+        ("J2: no exp", forge(&hs256, &with(json!({"exp": null})), key)),
+        ("J2: no nbf", forge(&hs256, &with(json!({"nbf": null})), key)),
         (
-            "expired 31 s ago",
+            "J2: expired 31 s ago",
             forge(&hs256, &with(json!({"exp": now - 31})), key),
         ),
         (
-            "not before 31 s from now",
+            "J2: not before 31 s from now",
             forge(&hs256, &with(json!({"nbf": now + 31})), key),
         ),
         (
-            "wrong aud",
+            "J3: wrong aud",
             forge(&hs256, &with(json!({"aud": "elsewhere"})), key),
         ),
-        ("no aud", forge(&hs256, &with(json!({"aud": null})), key)),
+        ("J3: no aud", forge(&hs256, &with(json!({"aud": null})), key)),
         (
-            "wrong iss",
+            "J3: wrong iss",
             forge(&hs256, &with(json!({"iss": "elsewhere"})), key),
         ),
-        ("no iss", forge(&hs256, &with(json!({"iss": null})), key)),
+        ("J3: no iss", forge(&hs256, &with(json!({"iss": null})), key)),
         (
-            "a refresh token",
+            "J4: a refresh token",
             forge(
                 &hs256,
                 &with(json!({"typ": "refresh", "jti": "x", "fam": "y"})),
                 key,
             ),
         ),
-        ("no typ", forge(&hs256, &with(json!({"typ": null})), key)),
+        ("J4: no typ", forge(&hs256, &with(json!({"typ": null})), key)),
         (
             "an older token version",
             forge(&hs256, &with(json!({"ver": -1})), key),

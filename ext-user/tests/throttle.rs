@@ -185,25 +185,11 @@ async fn instances_share_one_count() {
         let login = format!("{}-{counters}", common::unique("spray"));
         for n in 0..5 {
             let app = if n % 2 == 0 { &one.app } else { &two.app };
-            let status = Browser::new()
-                .post(
-                    app,
-                    "/user/sign-in",
-                    json!({"login": login, "password": "wrong password"}),
-                )
-                .await
-                .status;
+            let status = attempt(app, &login, "wrong password").await.status;
             assert_eq!(status, 401, "{counters} #{n}");
         }
         for app in [&one.app, &two.app] {
-            let status = Browser::new()
-                .post(
-                    app,
-                    "/user/sign-in",
-                    json!({"login": login, "password": "wrong password"}),
-                )
-                .await
-                .status;
+            let status = attempt(app, &login, "wrong password").await.status;
             assert_eq!(status, 429, "{counters}: one count for both instances");
         }
     }

@@ -73,7 +73,7 @@ use self::middleware::{load_and_save, SessionLayer};
 pub use self::state::{Session, SessionError, SessionExt};
 use self::store::DynStore;
 #[cfg(feature = "redis-sessions")]
-pub use self::store::RedisStore;
+pub use self::store::{redis_connection, RedisStore};
 pub use self::store::{OfferedStore, SessionStore};
 use crate::config::Section;
 use crate::{Extension, ExtensionError, Setup};

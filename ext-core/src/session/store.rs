@@ -132,18 +132,31 @@ impl std::fmt::Debug for RedisStore {
     }
 }
 
+/// A reconnecting Redis connection to `url` whose every call waits at most
+/// `timeout` (connecting included) and retries once: an outage is a quick
+/// error, and the connection comes back with the server. Shared by the
+/// session store and other extensions' Redis state (ext-user's throttle).
+#[cfg(feature = "redis-sessions")]
+pub async fn redis_connection(
+    url: &str,
+    timeout: Duration,
+) -> Result<redis::aio::ConnectionManager, BoxError> {
+    let client = redis::Client::open(url)?;
+    let config = redis::aio::ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(timeout))
+        .set_response_timeout(Some(timeout))
+        .set_number_of_retries(1);
+    Ok(redis::aio::ConnectionManager::new_with_config(client, config).await?)
+}
+
 #[cfg(feature = "redis-sessions")]
 impl RedisStore {
     /// Connects to the server at `url` (`redis://host:port/db`), waiting at
     /// most `timeout` for each call.
     pub async fn connect(url: &str, timeout: Duration) -> Result<Self, BoxError> {
-        let client = redis::Client::open(url)?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
-            .set_number_of_retries(1);
-        let connection = redis::aio::ConnectionManager::new_with_config(client, config).await?;
-        Ok(Self { connection })
+        Ok(Self {
+            connection: redis_connection(url, timeout).await?,
+        })
     }
 
     /// Whether the server answers `PING`.
