@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use actix_web::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+use actix_web::http::header::{HeaderValue, CACHE_CONTROL, REFERRER_POLICY, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use ext_core::session::SessionError;
@@ -59,6 +59,11 @@ pub enum UserError {
     /// to manage the account.
     #[error("not with this credential: {0}")]
     WrongCredential(&'static str),
+    /// An emailed link's token was refused (400): unknown, used, expired,
+    /// of another purpose, or issued before the password or address
+    /// changed. The answer never says which.
+    #[error("invalid link")]
+    InvalidLink,
     /// Signed in, without the roles the route needs (403).
     #[error("not allowed")]
     Forbidden,
@@ -114,6 +119,8 @@ impl UserError {
                     .with_detail("You have no access token with this id.")
             }
             UserError::Session(_) => Problem::new(StatusCode::INTERNAL_SERVER_ERROR),
+            UserError::InvalidLink => Problem::typed("invalid-link", StatusCode::BAD_REQUEST, "Invalid link")
+                .with_detail("This link is invalid or has expired; ask for a new one."),
             UserError::SignInFailed => {
                 Problem::typed("sign-in-failed", StatusCode::UNAUTHORIZED, "Sign-in failed")
                     .with_detail("The login or the password is wrong.")
@@ -187,6 +194,11 @@ impl ResponseError for UserError {
                 // registered, so this names the cookie the way browsers
                 // already treat it.
                 headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Cookie"));
+            }
+            UserError::InvalidLink => {
+                // T8: the page of a link carries the token in its URL.
+                headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+                headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             }
             UserError::InvalidToken => {
                 // RFC 6750 §3.

@@ -27,6 +27,11 @@ pub enum UserEvent<'a> {
         /// The name before.
         old: &'a str,
     },
+    /// A password set through an emailed link (`user_reset_password`).
+    PasswordReset(&'a User),
+    /// An address confirmed through an emailed link
+    /// (`user_confirmed_email`).
+    EmailConfirmed(&'a User),
     /// Every session and token of the user was ended at their request.
     SignedOutEverywhere(&'a User),
     /// A refresh token was used a second time: a copy is in someone's

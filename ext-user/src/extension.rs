@@ -169,6 +169,83 @@ fn registered_store(
     }))
 }
 
+/// `[app] public_url`, checked: an absolute http(s) URL without a query,
+/// without its trailing slash.
+fn public_url(app: &Setup) -> Result<Option<String>, ExtensionError> {
+    let Some(url) = app.app_settings().public_url.as_deref() else {
+        return Ok(None);
+    };
+    let url = url.trim_end_matches('/');
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or("");
+    if host.is_empty() || host.contains(['?', '#', ' ', '\\', '@']) {
+        return Err(ExtensionError::invalid_setting(
+            "app.public_url",
+            "must be an http or https URL such as https://notes.example.com",
+        ));
+    }
+    Ok(Some(url.to_owned()))
+}
+
+/// The mail outbox, when the app uses emails and says where it is
+/// reached; without `[app] public_url` no mail can carry a link, so the
+/// flows that need one are off (confirmation is refused at start-up).
+fn outbox(
+    app: &Setup,
+    settings: &UserSettings,
+    prefix: &str,
+    store: &Arc<dyn DynUserStore>,
+    clock: &Arc<dyn Clock>,
+) -> Result<Option<Arc<crate::mail::outbox::Outbox>>, ExtensionError> {
+    if !settings.enable_email {
+        return Ok(None);
+    }
+    let Some(public_url) = public_url(app)? else {
+        if settings.enable_confirm_email {
+            return Err(ExtensionError::invalid_setting(
+                "app.public_url",
+                "email confirmation mails links: set the URL users reach the app at",
+            ));
+        }
+        tracing::warn!("[app] public_url is not set: ext-user sends no mail (no password reset, no notices)");
+        return Ok(None);
+    };
+    let sender_name = settings
+        .email_sender_name
+        .clone()
+        .unwrap_or_else(|| settings.app_name.clone());
+    let sender = format!("{sender_name} <{}>", settings.email_sender_email)
+        .parse()
+        .or_else(|_| settings.email_sender_email.parse())
+        .map_err(|error| {
+            ExtensionError::invalid_setting(
+                "user.email_sender_email",
+                format!("is not a mail address: {error}"),
+            )
+        })?;
+    let mailer = crate::mail::Mailer {
+        templates: crate::mail::templates::MailTemplates::new(Some(
+            app.app_settings().template_folder.clone(),
+        )),
+        transport: crate::mail::transport::Transport::new(settings.mail_url.as_ref(), &settings.mail_folder)?,
+        sender,
+    };
+    let links = crate::mail::outbox::Links {
+        confirm_email: format!("{prefix}{}", settings.confirm_email_url),
+        reset_password: format!("{prefix}{}", settings.reset_password_url),
+        public_url,
+    };
+    Ok(Some(Arc::new(crate::mail::outbox::Outbox::new(
+        Arc::clone(store),
+        Arc::clone(clock),
+        mailer,
+        links,
+        settings.clone(),
+    ))))
+}
+
 /// Where the throttle counters go.
 async fn counters(redis_url: Option<&str>) -> Result<Counters, ExtensionError> {
     match redis_url {
@@ -216,7 +293,6 @@ impl Extension for Users {
             .map_err(|error| ExtensionError::failed("could not prepare the user store", error))?;
         let passwords = Passwords::new(&settings.hash_settings())?;
         let counters = counters(settings.throttle_redis_url.as_deref()).await?;
-        let routes_settings = settings.clone();
         let cache = crate::cache::UserCache::new(settings.user_cache_secs);
         let tokens = if settings.enable_api_tokens {
             let secrets = if settings.jwt_secret.is_some() {
@@ -228,8 +304,24 @@ impl Extension for Users {
         } else {
             None
         };
-        let openapi = crate::openapi::describe(&settings, &app.url_prefix("/user"), sessions.cookie_name());
+        let prefix = app.url_prefix("/user");
+        let openapi = crate::openapi::describe(&settings, &prefix, sessions.cookie_name());
+        let outbox = outbox(app, &settings, &prefix, &store, &self.clock)?;
+        let mut settings = settings;
+        if outbox.is_none() {
+            settings.enable_forgot_password = false;
+        }
+        let routes_settings = settings.clone();
+        if let Some(outbox) = &outbox {
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            tokio::spawn(Arc::clone(outbox).run(stopped));
+            app.on_shutdown(move || async move {
+                let _ = stop.send(true);
+            });
+        }
         app.provide(UserManager {
+            outbox,
+            background: crate::email_routes::Background::default(),
             verified: crate::token_cache::VerifiedTokens::default(),
             openapi,
             tokens,

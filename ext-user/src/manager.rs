@@ -53,6 +53,10 @@ pub struct UserManager {
     pub(crate) verified: crate::token_cache::VerifiedTokens,
     /// The OpenAPI description of the endpoints, at their mounted paths.
     pub(crate) openapi: utoipa::openapi::OpenApi,
+    /// The mail outbox; `None` without emails or `[app] public_url`.
+    pub(crate) outbox: Option<Arc<crate::mail::outbox::Outbox>>,
+    /// Permits for mail requests' work after their answer.
+    pub(crate) background: crate::email_routes::Background,
 }
 
 impl fmt::Debug for UserManager {
@@ -134,10 +138,17 @@ impl UserManager {
 
     /// Counts one attempt on `key`; 429 when it is over `limit`.
     pub(crate) async fn throttle(&self, key: &str, limit: u32) -> Result<(), UserError> {
+        self.throttle_for(key, limit, self.settings.login_window_secs)
+            .await
+    }
+
+    /// Counts one hit on `key` in windows of `window` seconds; 429 when it
+    /// is over `limit`.
+    pub(crate) async fn throttle_for(&self, key: &str, limit: u32, window: i64) -> Result<(), UserError> {
         let now = self.now();
         let hits = self
             .counters
-            .hit(self.store.as_ref(), key, now, self.settings.login_window_secs)
+            .hit(self.store.as_ref(), key, now, window)
             .await
             .map_err(UserError::Store)?;
         if hits.count > limit {
@@ -177,6 +188,42 @@ impl UserManager {
 
     fn account_key(record: &UserRecord) -> String {
         format!("user:{}", record.id)
+    }
+
+    /// Forgets the account's failed sign-ins (a password reset ends a
+    /// lockout).
+    pub(crate) async fn forget_account_hits(&self, record: &UserRecord) -> Result<(), UserError> {
+        self.counters
+            .forget(self.store.as_ref(), &Self::account_key(record))
+            .await
+            .map_err(UserError::Store)
+    }
+
+    /// The outbox (a 500 if mail is off: a route that sends mail is only
+    /// mounted with it).
+    pub(crate) fn outbox(&self) -> Result<&Arc<crate::mail::outbox::Outbox>, UserError> {
+        self.outbox
+            .as_ref()
+            .ok_or_else(|| UserError::Internal("mail is not configured".to_owned()))
+    }
+
+    /// Enqueues a security notice of `kind` to the user's address, when
+    /// mail is on and the user has one. A notice that cannot be enqueued
+    /// is logged: the change it reports is done and stays done.
+    pub(crate) async fn notify(&self, kind: &str, record: &UserRecord, context: Value) {
+        let (Some(outbox), Some(address)) = (&self.outbox, &record.email) else {
+            return;
+        };
+        if kind == crate::mail::kind::PASSWORD_CHANGED && !self.settings.send_password_changed_email {
+            return;
+        }
+        let enqueued = match outbox.message(kind, address, Some(record), context) {
+            Ok(mail) => outbox.enqueue(&mail).await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = enqueued {
+            tracing::warn!(%error, kind, "a security notice could not be enqueued");
+        }
     }
 
     /// Counts one attempt on `key`, then checks the password (the hasher
@@ -259,7 +306,8 @@ impl UserManager {
     }
 
     /// Creates an account, as an administrator would (no throttle, no
-    /// generic answer: a taken email is a 409 here).
+    /// generic answer: a taken email is a 409 here; the email counts as
+    /// confirmed).
     pub async fn create_user(&self, new: NewUser) -> Result<User, UserError> {
         let mut record = self
             .new_record(
@@ -270,7 +318,9 @@ impl UserManager {
             )
             .await?;
         record.roles = new.roles;
-        match self.store.insert(&record).await.map_err(UserError::Store)? {
+        // An administrator vouches for the address: no confirmation mail.
+        record.email_confirmed_at = record.email.as_ref().map(|_| self.now());
+        match self.store.insert(&record, &[]).await.map_err(UserError::Store)? {
             Insert::Created => Ok(User::from(&record)),
             Insert::Taken(field) => Err(UserError::Taken(field)),
         }
@@ -312,7 +362,11 @@ impl UserManager {
                 stamp: Some(random_hex()?),
             },
         )
-        .await
+        .await?;
+        let context = serde_json::json!({ "how": "set by an administrator" });
+        self.notify(crate::mail::kind::PASSWORD_CHANGED, &record, context)
+            .await;
+        Ok(())
     }
 
     /// Gives the user `role`; it counts from the user's next request.

@@ -17,6 +17,7 @@ use crate::auth::{self, account_holder, resolve, Authenticated};
 use crate::body::Body;
 use crate::events::UserEvent;
 use crate::identifier::{Login, Username};
+use crate::mail::kind;
 use crate::manager::random_hex;
 use crate::password::Password;
 use crate::store::{Change, Insert, Update, UserRecord};
@@ -52,6 +53,7 @@ pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
     }
     post(cfg, &settings.edit_user_profile_url, web::post().to(edit_profile));
     crate::token_routes::configure(settings, cfg);
+    crate::email_routes::configure(settings, cfg);
     cfg.service(
         web::resource(&settings.openapi_url)
             .route(web::get().to(openapi))
@@ -83,7 +85,7 @@ pub(crate) fn answer(status: StatusCode, body: Value) -> HttpResponse {
         .json(body)
 }
 
-fn retyped(
+pub(crate) fn retyped(
     settings: &UserSettings,
     body: &mut Body,
     password: &Password,
@@ -118,7 +120,11 @@ pub(crate) fn client(req: &HttpRequest, settings: &UserSettings) -> String {
 const REGISTERED: &str =
     "If this email address was not registered yet, the account is ready: sign in to use it.";
 
-async fn register(manager: web::Data<UserManager>, body: web::Bytes) -> Result<HttpResponse, UserError> {
+async fn register(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
     let mut body = Body::parse(&body)?;
     let email = body.string("email")?;
     let username = body.string("username")?;
@@ -127,9 +133,40 @@ async fn register(manager: web::Data<UserManager>, body: web::Bytes) -> Result<H
     let record = manager
         .new_record(email.as_deref(), username.as_deref(), &password, body.0)
         .await?;
-    match manager.store.insert(&record).await.map_err(UserError::Store)? {
-        Insert::Created => manager.emit(UserEvent::Registered(&User::from(&record))),
-        Insert::Taken(crate::store::Field::Email) => {}
+    // B4: registering sends mail, so it counts like the other mail
+    // requests, whether or not the address is taken.
+    if let (Some(key), Some(_)) = (&record.email_key, &manager.outbox) {
+        manager.count_mail(&req, key).await?;
+    }
+    let welcome = match (&manager.outbox, &record.email) {
+        (Some(outbox), Some(address)) if manager.settings.enable_confirm_email => {
+            vec![outbox.message(kind::CONFIRM_EMAIL, address, Some(&record), json!({}))?]
+        }
+        (Some(outbox), Some(address)) if manager.settings.send_registered_email => {
+            vec![outbox.message(kind::REGISTERED, address, Some(&record), json!({}))?]
+        }
+        _ => Vec::new(),
+    };
+    match manager
+        .store
+        .insert(&record, &welcome)
+        .await
+        .map_err(UserError::Store)?
+    {
+        Insert::Created => {
+            if let Some(outbox) = &manager.outbox {
+                outbox.wake();
+            }
+            manager.emit(UserEvent::Registered(&User::from(&record)));
+        }
+        Insert::Taken(crate::store::Field::Email) => {
+            // E5: the answer is a new account's; the owner is told.
+            if let Some(key) = &record.email_key {
+                if let Some(owner) = manager.store.by_email(key).await.map_err(UserError::Store)? {
+                    manager.notify(kind::REGISTER_ATTEMPT, &owner, json!({})).await;
+                }
+            }
+        }
         Insert::Taken(field) => return Err(UserError::Taken(field)),
     }
     Ok(answer(
@@ -168,7 +205,14 @@ async fn sign_in(
     let login = Login::parse(&login);
     let record = manager.by_login(&login).await?;
     let right = manager.check_sign_in(record.as_ref(), &login, &password).await?;
-    let Some(record) = record.filter(|record| right && record.active) else {
+    // L6: with confirmation required, an unconfirmed account gets no
+    // session and no token; the answer is every failed sign-in's (E1).
+    let unconfirmed = |record: &UserRecord| {
+        manager.settings.enable_confirm_email
+            && !manager.settings.allow_login_without_confirmed_email
+            && record.email_confirmed_at.is_none()
+    };
+    let Some(record) = record.filter(|record| right && record.active && !unconfirmed(record)) else {
         manager.emit(UserEvent::SignInFailed { login: login.key() });
         return Err(UserError::SignInFailed);
     };
@@ -283,6 +327,9 @@ async fn change_password(
     }
     let user = User::from(record);
     manager.emit(UserEvent::PasswordChanged(&user));
+    manager
+        .notify(kind::PASSWORD_CHANGED, record, json!({ "how": "changed" }))
+        .await;
     let mut answered = json!({ "status": "password-changed" });
     match holder.credential {
         Credential::Session => {
@@ -334,6 +381,13 @@ async fn change_username(
         user: &user,
         old: &old,
     });
+    if manager.settings.send_username_changed_email {
+        let mut renamed = record.clone();
+        renamed.username = user.username.clone();
+        manager
+            .notify(kind::USERNAME_CHANGED, &renamed, json!({ "old_username": old }))
+            .await;
+    }
     Ok(answer(StatusCode::OK, json!({ "user": user })))
 }
 

@@ -58,9 +58,73 @@ pub struct UserSettings {
     /// `USER_REQUIRE_RETYPE_PASSWORD`: register and change-password need
     /// `retype_password` equal to the new password. Default true.
     pub require_retype_password: bool,
-    /// `USER_ENABLE_CONFIRM_EMAIL`. Flask-User's default is true; the email
-    /// flows are not built yet, so it must stay false for now.
+    /// `USER_ENABLE_CONFIRM_EMAIL`: registration mails a confirmation link,
+    /// and sign-in waits for it (unless
+    /// `allow_login_without_confirmed_email`). Default false (Flask-User:
+    /// true), because it needs mail delivery set up (`mail_url`) and
+    /// `[app] public_url`; turn it on once they are.
     pub enable_confirm_email: bool,
+    /// `USER_ENABLE_FORGOT_PASSWORD`: a reset link by mail. Default true;
+    /// off, with a warning, while `[app] public_url` is unset.
+    pub enable_forgot_password: bool,
+    /// `USER_ALLOW_LOGIN_WITHOUT_CONFIRMED_EMAIL`. Default false.
+    pub allow_login_without_confirmed_email: bool,
+    /// `USER_AUTO_LOGIN_AFTER_CONFIRM`. Default false (Flask-User: true): a
+    /// link that signs in is a credential anyone holding the mail can use.
+    pub auto_login_after_confirm: bool,
+    /// `USER_AUTO_LOGIN_AFTER_RESET_PASSWORD`. Default false (Flask-User:
+    /// true), as OWASP's forgot-password cheat sheet asks.
+    pub auto_login_after_reset_password: bool,
+    /// `USER_CONFIRM_EMAIL_EXPIRATION`, seconds. Default 86400 (Flask-User:
+    /// 2 days).
+    pub confirm_email_expiration: i64,
+    /// `USER_RESET_PASSWORD_EXPIRATION`, seconds. Default 3600 (Flask-User:
+    /// 2 days).
+    pub reset_password_expiration: i64,
+    /// `USER_SEND_PASSWORD_CHANGED_EMAIL`: a notice after a password change
+    /// or reset. Default true.
+    pub send_password_changed_email: bool,
+    /// `USER_SEND_USERNAME_CHANGED_EMAIL`. Default true.
+    pub send_username_changed_email: bool,
+    /// `USER_SEND_REGISTERED_EMAIL`: a welcome mail (the confirmation
+    /// mail, when confirmation is on). Also, whatever this says, the owner
+    /// of an address someone tries to register again is told. Default true.
+    pub send_registered_email: bool,
+    /// `USER_EMAIL_SENDER_EMAIL`. Default `no-reply@localhost`.
+    pub email_sender_email: String,
+    /// `USER_EMAIL_SENDER_NAME`; default `app_name`.
+    pub email_sender_name: Option<String>,
+    /// Where mail goes: `smtps://user:password@host:465` (implicit TLS),
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS) or
+    /// `smtp://host:port` (plain, for a local relay), as lettre reads
+    /// them. Unset: each message is written to `mail_folder` as an `.eml`
+    /// file. A secret: redacted in `Debug`.
+    pub mail_url: Option<SecretString>,
+    /// Where mail is written when `mail_url` is unset. Default `mail`.
+    pub mail_folder: PathBuf,
+    /// Messages to one address per hour, from every endpoint that sends
+    /// mail, before 429. Default 3.
+    pub mail_per_address: u32,
+    /// Mail-sending requests from one client address per hour. Default 20.
+    pub mail_per_client: u32,
+    /// How often a message is tried before the outbox gives up on it
+    /// (kept, with its last error). Default 10: retries after 30 s, 1, 2,
+    /// 4 … minutes, about 8 hours in all.
+    pub mail_max_attempts: i64,
+    /// How often the outbox worker looks for mail another instance
+    /// enqueued or that is due again, milliseconds. Mail enqueued by this
+    /// instance goes at once. Default 1000.
+    pub mail_poll_ms: u64,
+    /// `USER_FORGOT_PASSWORD_URL`.
+    pub forgot_password_url: String,
+    /// `USER_RESET_PASSWORD_URL`, without Flask-User's `/<token>`: the
+    /// token follows it (GET describes the link, POST sets the password).
+    pub reset_password_url: String,
+    /// `USER_CONFIRM_EMAIL_URL`, without `/<token>` (GET describes, POST
+    /// confirms).
+    pub confirm_email_url: String,
+    /// `USER_RESEND_EMAIL_CONFIRMATION_URL`.
+    pub resend_email_confirmation_url: String,
     /// `USER_REGISTER_URL`, relative to the prefix (`[app.url_prefixes]
     /// user`, default `/user`). Flask-User's keys hold the whole path; here
     /// one prefix moves them all.
@@ -179,6 +243,27 @@ impl Default for UserSettings {
             enable_remember_me: true,
             require_retype_password: true,
             enable_confirm_email: false,
+            enable_forgot_password: true,
+            allow_login_without_confirmed_email: false,
+            auto_login_after_confirm: false,
+            auto_login_after_reset_password: false,
+            confirm_email_expiration: 86_400,
+            reset_password_expiration: 3_600,
+            send_password_changed_email: true,
+            send_username_changed_email: true,
+            send_registered_email: true,
+            email_sender_email: "no-reply@localhost".to_owned(),
+            email_sender_name: None,
+            mail_url: None,
+            mail_folder: PathBuf::from("mail"),
+            mail_per_address: 3,
+            mail_per_client: 20,
+            mail_max_attempts: 10,
+            mail_poll_ms: 1_000,
+            forgot_password_url: "/forgot-password".to_owned(),
+            reset_password_url: "/reset-password".to_owned(),
+            confirm_email_url: "/confirm-email".to_owned(),
+            resend_email_confirmation_url: "/resend-email-confirmation".to_owned(),
             register_url: "/register".to_owned(),
             login_url: "/sign-in".to_owned(),
             logout_url: "/sign-out".to_owned(),
@@ -239,10 +324,39 @@ impl UserSettings {
                 "users need an email or a username: enable one",
             ));
         }
-        if self.enable_confirm_email {
+        if self.enable_confirm_email && !self.enable_email {
             return Err(ExtensionError::invalid_setting(
                 "user.enable_confirm_email",
-                "email confirmation is not available yet; leave it false",
+                "needs enable_email",
+            ));
+        }
+        for (key, seconds) in [
+            ("user.confirm_email_expiration", self.confirm_email_expiration),
+            ("user.reset_password_expiration", self.reset_password_expiration),
+        ] {
+            if !(60..=30 * 86_400).contains(&seconds) {
+                return Err(ExtensionError::invalid_setting(
+                    key,
+                    "must be between 60 and 2592000 (30 days)",
+                ));
+            }
+        }
+        if self.mail_per_address == 0 || self.mail_per_client == 0 {
+            return Err(ExtensionError::invalid_setting(
+                "user.mail_per_address",
+                "must be 1 or more",
+            ));
+        }
+        if !(1..=30).contains(&self.mail_max_attempts) {
+            return Err(ExtensionError::invalid_setting(
+                "user.mail_max_attempts",
+                "must be between 1 and 30",
+            ));
+        }
+        if !(10..=60_000).contains(&self.mail_poll_ms) {
+            return Err(ExtensionError::invalid_setting(
+                "user.mail_poll_ms",
+                "must be between 10 and 60000",
             ));
         }
         if self.login_window_secs < 60 {
@@ -320,6 +434,13 @@ impl UserSettings {
             ("user.sign_out_everywhere_url", &self.sign_out_everywhere_url),
             ("user.personal_tokens_url", &self.personal_tokens_url),
             ("user.openapi_url", &self.openapi_url),
+            ("user.forgot_password_url", &self.forgot_password_url),
+            ("user.reset_password_url", &self.reset_password_url),
+            ("user.confirm_email_url", &self.confirm_email_url),
+            (
+                "user.resend_email_confirmation_url",
+                &self.resend_email_confirmation_url,
+            ),
         ] {
             if !path.starts_with('/') || path.contains(['{', '}', '?', '#']) {
                 return Err(ExtensionError::invalid_setting(

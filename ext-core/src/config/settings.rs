@@ -55,6 +55,11 @@ pub struct AppSettings {
     /// Route prefixes by extension name, overriding each extension's default
     /// (like a blueprint's `url_prefix`).
     pub url_prefixes: BTreeMap<String, String>,
+    /// Where users reach the app, such as `https://notes.example.com`
+    /// (Flask's `PREFERRED_URL_SCHEME` and `SERVER_NAME` in one): links in
+    /// emails are built from it, never from a request's `Host` or
+    /// `X-Forwarded-Host`, which a client chooses.
+    pub public_url: Option<String>,
 }
 
 impl Default for AppSettings {
@@ -68,6 +73,7 @@ impl Default for AppSettings {
             debug: false,
             template_folder: PathBuf::from("templates"),
             templates_auto_reload: None,
+            public_url: None,
             static_url_path: "/static".to_owned(),
             static_folder: PathBuf::from("static"),
             secret_key: None,

@@ -1,16 +1,21 @@
 //! Where users live: the [`UserStore`] trait, and its implementations on
 //! ext-orm (feature `orm`) and ext-mongo (feature `mongo`).
 //!
-//! A store keeps user records, their roles, the throttle counters and the
-//! API tokens' records (hashed). It
+//! A store keeps user records, their roles, the throttle counters, the
+//! API tokens' and emailed tokens' records (hashed) and the mail outbox. It
 //! looks users up by exact key only (the normalised email or username,
 //! never a pattern), and its database enforces uniqueness of both keys, so
 //! that two registrations racing for one address make one user.
 
+mod mail;
 #[cfg(feature = "mongo")]
 mod mongo;
+#[cfg(feature = "mongo")]
+mod mongo_mail;
 #[cfg(feature = "orm")]
 mod sql;
+#[cfg(feature = "orm")]
+mod sql_mail;
 mod tokens;
 
 use std::fmt;
@@ -20,6 +25,7 @@ use ext_core::BoxError;
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
+pub use self::mail::{EmailTokenRecord, OutboxMail, Purpose, NEVER};
 #[cfg(feature = "mongo")]
 pub use self::mongo::MongoUserStore;
 #[cfg(feature = "orm")]
@@ -128,6 +134,11 @@ pub enum Change {
         /// The new stamp.
         stamp: String,
     },
+    /// The email address was confirmed at this time.
+    EmailConfirmed {
+        /// Seconds since the epoch.
+        at: i64,
+    },
 }
 
 impl fmt::Debug for Change {
@@ -140,6 +151,7 @@ impl fmt::Debug for Change {
             Change::AddRole(role) => f.debug_tuple("AddRole").field(role).finish(),
             Change::RemoveRole(role) => f.debug_tuple("RemoveRole").field(role).finish(),
             Change::RevokeAll { .. } => f.write_str("RevokeAll"),
+            Change::EmailConfirmed { at } => f.debug_tuple("EmailConfirmed").field(at).finish(),
         }
     }
 }
@@ -174,8 +186,14 @@ pub trait UserStore: Send + Sync + 'static {
     /// Creates tables and indexes if missing; runs at start-up.
     fn prepare(&self) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
-    /// Inserts `user`, unless its email or username key is taken.
-    fn insert(&self, user: &UserRecord) -> impl Future<Output = Result<Insert, Self::Error>> + Send;
+    /// Inserts `user`, unless its email or username key is taken, and
+    /// enqueues `mail` with it (in one transaction where the store has
+    /// them: no account without its confirmation mail).
+    fn insert(
+        &self,
+        user: &UserRecord,
+        mail: &[OutboxMail],
+    ) -> impl Future<Output = Result<Insert, Self::Error>> + Send;
 
     /// The user with this id.
     fn by_id(&self, id: &str) -> impl Future<Output = Result<Option<UserRecord>, Self::Error>> + Send;
@@ -244,12 +262,66 @@ pub trait UserStore: Send + Sync + 'static {
         user_id: &str,
         id: &str,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// Keeps a new emailed token, and voids the user's unused tokens of
+    /// the same purpose (the newest link is the one that works).
+    fn insert_email_token(
+        &self,
+        token: &EmailTokenRecord,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// The emailed token whose `token_hash` is exactly this.
+    fn email_token(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<EmailTokenRecord>, Self::Error>> + Send;
+
+    /// Marks the token used, atomically: true for exactly one caller, and
+    /// only while it is unused and unexpired at `now`.
+    fn use_email_token(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// Adds a message to the outbox.
+    fn enqueue_mail(&self, mail: &OutboxMail) -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Takes up to `limit` messages due at `now` for one worker: each
+    /// becomes due again only at `lease_until` (a compare-and-swap on its
+    /// `due_at`, so two workers never take one message), with one more
+    /// attempt counted. The messages come back with `due_at` =
+    /// `lease_until`.
+    fn claim_mail(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<OutboxMail>, Self::Error>> + Send;
+
+    /// Removes a sent message, if the worker's lease still holds it.
+    fn finish_mail(&self, id: &str, lease_until: i64)
+        -> impl Future<Output = Result<(), Self::Error>> + Send;
+
+    /// Makes a message due again at `due_at` (a retry, or [`NEVER`]) after
+    /// a failure, keeping its text, if the worker's lease still holds it.
+    fn defer_mail(
+        &self,
+        id: &str,
+        lease_until: i64,
+        due_at: i64,
+        error: &str,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
 /// [`UserStore`] with its types erased, so the app holds any store.
 pub(crate) trait DynUserStore: Send + Sync + 'static {
     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>>;
-    fn insert<'a>(&'a self, user: &'a UserRecord) -> BoxFuture<'a, Result<Insert, BoxError>>;
+    fn insert<'a>(
+        &'a self,
+        user: &'a UserRecord,
+        mail: &'a [OutboxMail],
+    ) -> BoxFuture<'a, Result<Insert, BoxError>>;
     fn by_id<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, BoxError>>;
     fn by_email<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, BoxError>>;
     fn by_username<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, BoxError>>;
@@ -274,6 +346,27 @@ pub(crate) trait DynUserStore: Send + Sync + 'static {
         user_id: &'a str,
     ) -> BoxFuture<'a, Result<Vec<PersonalTokenRecord>, BoxError>>;
     fn delete_personal<'a>(&'a self, user_id: &'a str, id: &'a str) -> BoxFuture<'a, Result<bool, BoxError>>;
+    fn insert_email_token<'a>(&'a self, token: &'a EmailTokenRecord) -> BoxFuture<'a, Result<(), BoxError>>;
+    fn email_token<'a>(
+        &'a self,
+        token_hash: &'a str,
+    ) -> BoxFuture<'a, Result<Option<EmailTokenRecord>, BoxError>>;
+    fn use_email_token<'a>(&'a self, token_hash: &'a str, now: i64) -> BoxFuture<'a, Result<bool, BoxError>>;
+    fn enqueue_mail<'a>(&'a self, mail: &'a OutboxMail) -> BoxFuture<'a, Result<(), BoxError>>;
+    fn claim_mail(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> BoxFuture<'_, Result<Vec<OutboxMail>, BoxError>>;
+    fn finish_mail<'a>(&'a self, id: &'a str, lease_until: i64) -> BoxFuture<'a, Result<(), BoxError>>;
+    fn defer_mail<'a>(
+        &'a self,
+        id: &'a str,
+        lease_until: i64,
+        due_at: i64,
+        error: &'a str,
+    ) -> BoxFuture<'a, Result<(), BoxError>>;
 }
 
 fn boxed<T>(result: Result<T, impl std::error::Error + Send + Sync + 'static>) -> Result<T, BoxError> {
@@ -284,8 +377,12 @@ impl<S: UserStore> DynUserStore for S {
     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
         Box::pin(async move { boxed(UserStore::prepare(self).await) })
     }
-    fn insert<'a>(&'a self, user: &'a UserRecord) -> BoxFuture<'a, Result<Insert, BoxError>> {
-        Box::pin(async move { boxed(UserStore::insert(self, user).await) })
+    fn insert<'a>(
+        &'a self,
+        user: &'a UserRecord,
+        mail: &'a [OutboxMail],
+    ) -> BoxFuture<'a, Result<Insert, BoxError>> {
+        Box::pin(async move { boxed(UserStore::insert(self, user, mail).await) })
     }
     fn by_id<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<UserRecord>, BoxError>> {
         Box::pin(async move { boxed(UserStore::by_id(self, id).await) })
@@ -338,5 +435,40 @@ impl<S: UserStore> DynUserStore for S {
     }
     fn delete_personal<'a>(&'a self, user_id: &'a str, id: &'a str) -> BoxFuture<'a, Result<bool, BoxError>> {
         Box::pin(async move { boxed(UserStore::delete_personal(self, user_id, id).await) })
+    }
+    fn insert_email_token<'a>(&'a self, token: &'a EmailTokenRecord) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move { boxed(UserStore::insert_email_token(self, token).await) })
+    }
+    fn email_token<'a>(
+        &'a self,
+        token_hash: &'a str,
+    ) -> BoxFuture<'a, Result<Option<EmailTokenRecord>, BoxError>> {
+        Box::pin(async move { boxed(UserStore::email_token(self, token_hash).await) })
+    }
+    fn use_email_token<'a>(&'a self, token_hash: &'a str, now: i64) -> BoxFuture<'a, Result<bool, BoxError>> {
+        Box::pin(async move { boxed(UserStore::use_email_token(self, token_hash, now).await) })
+    }
+    fn enqueue_mail<'a>(&'a self, mail: &'a OutboxMail) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move { boxed(UserStore::enqueue_mail(self, mail).await) })
+    }
+    fn claim_mail(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> BoxFuture<'_, Result<Vec<OutboxMail>, BoxError>> {
+        Box::pin(async move { boxed(UserStore::claim_mail(self, now, lease_until, limit).await) })
+    }
+    fn finish_mail<'a>(&'a self, id: &'a str, lease_until: i64) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move { boxed(UserStore::finish_mail(self, id, lease_until).await) })
+    }
+    fn defer_mail<'a>(
+        &'a self,
+        id: &'a str,
+        lease_until: i64,
+        due_at: i64,
+        error: &'a str,
+    ) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move { boxed(UserStore::defer_mail(self, id, lease_until, due_at, error).await) })
     }
 }

@@ -1,11 +1,13 @@
 //! Users in MongoDB through ext-mongo (feature `mongo`).
 //!
-//! Four collections: `users` (`_id` is the user id; sparse unique indexes
+//! Six collections: `users` (`_id` is the user id; sparse unique indexes
 //! on `email_key` and `username_key`, created at start-up; roles are an
 //! array; the profile is JSON text, so an app's field names need no
 //! escaping), `user_throttle` (`_id` is the counter key),
 //! `user_refresh_tokens` (one document per refresh-token family; `_id` is
-//! the family) and `user_access_tokens` (unique index on `secret_hash`). Every lookup is an equality
+//! the family), `user_access_tokens` (unique index on `secret_hash`), and
+//! for the email flows `user_email_tokens` and `user_outbox` (see
+//! `mongo_mail.rs`). Every lookup is an equality
 //! on a string: a JSON body can never smuggle an operator in, because the
 //! fields are typed before they get here.
 
@@ -16,8 +18,8 @@ use mongodb::{Collection, Database, IndexModel};
 use serde_json::{Map, Value};
 
 use super::{
-    Change, Field, Hits, Insert, PersonalTokenRecord, RefreshFamily, Rotated, Rotation, Update, UserRecord,
-    UserStore,
+    Change, EmailTokenRecord, Field, Hits, Insert, OutboxMail, PersonalTokenRecord, RefreshFamily, Rotated,
+    Rotation, Update, UserRecord, UserStore,
 };
 
 /// Users, roles and throttle counters in MongoDB.
@@ -27,6 +29,8 @@ pub struct MongoUserStore {
     throttle: Collection<Document>,
     refresh: Collection<Document>,
     personal: Collection<Document>,
+    pub(super) email_tokens: Collection<Document>,
+    pub(super) outbox: Collection<Document>,
 }
 
 /// What the MongoDB store fails with.
@@ -147,13 +151,16 @@ fn document(user: &UserRecord) -> Result<Document, MongoStoreError> {
 
 impl MongoUserStore {
     /// A store in the collections `users`, `user_throttle`,
-    /// `user_refresh_tokens` and `user_access_tokens` of `db`.
+    /// `user_refresh_tokens`, `user_access_tokens`, `user_email_tokens`
+    /// and `user_outbox` of `db`.
     pub fn new(db: &Database) -> Self {
         Self {
             users: db.collection("users"),
             throttle: db.collection("user_throttle"),
             refresh: db.collection("user_refresh_tokens"),
             personal: db.collection("user_access_tokens"),
+            email_tokens: db.collection("user_email_tokens"),
+            outbox: db.collection("user_outbox"),
         }
     }
 
@@ -194,12 +201,19 @@ impl UserStore for MongoUserStore {
         self.personal.create_index(by_secret).await?;
         let by_user = IndexModel::builder().keys(doc! { "user_id": 1 }).build();
         self.personal.create_index(by_user).await?;
-        Ok(())
+        self.prepare_mail().await
     }
 
-    async fn insert(&self, user: &UserRecord) -> Result<Insert, MongoStoreError> {
+    async fn insert(&self, user: &UserRecord, mail: &[OutboxMail]) -> Result<Insert, MongoStoreError> {
         match self.users.insert_one(document(user)?).await {
-            Ok(_) => Ok(Insert::Created),
+            Ok(_) => {
+                if !mail.is_empty() {
+                    self.outbox
+                        .insert_many(mail.iter().map(super::mongo_mail::mail_document))
+                        .await?;
+                }
+                Ok(Insert::Created)
+            }
             Err(error) if is_duplicate_key(&error) => {
                 let email_taken = match &user.email_key {
                     Some(key) => self.users.find_one(doc! { "email_key": key }).await?.is_some(),
@@ -259,6 +273,7 @@ impl UserStore for MongoUserStore {
                 "$set": { "stamp": stamp },
                 "$inc": { "token_version": 1_i64 },
             },
+            Change::EmailConfirmed { at } => doc! { "$set": { "email_confirmed_at": at } },
         };
         self.apply(id, update).await
     }
@@ -414,5 +429,44 @@ impl UserStore for MongoUserStore {
             .delete_one(doc! { "_id": id, "user_id": user_id })
             .await?;
         Ok(deleted.deleted_count > 0)
+    }
+
+    async fn insert_email_token(&self, token: &EmailTokenRecord) -> Result<(), MongoStoreError> {
+        self.insert_email_token_mongo(token).await
+    }
+
+    async fn email_token(&self, token_hash: &str) -> Result<Option<EmailTokenRecord>, MongoStoreError> {
+        self.email_token_mongo(token_hash).await
+    }
+
+    async fn use_email_token(&self, token_hash: &str, now: i64) -> Result<bool, MongoStoreError> {
+        self.use_email_token_mongo(token_hash, now).await
+    }
+
+    async fn enqueue_mail(&self, mail: &OutboxMail) -> Result<(), MongoStoreError> {
+        self.enqueue_mail_mongo(mail).await
+    }
+
+    async fn claim_mail(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxMail>, MongoStoreError> {
+        self.claim_mail_mongo(now, lease_until, limit).await
+    }
+
+    async fn finish_mail(&self, id: &str, lease_until: i64) -> Result<(), MongoStoreError> {
+        self.finish_mail_mongo(id, lease_until).await
+    }
+
+    async fn defer_mail(
+        &self,
+        id: &str,
+        lease_until: i64,
+        due_at: i64,
+        error: &str,
+    ) -> Result<(), MongoStoreError> {
+        self.defer_mail_mongo(id, lease_until, due_at, error).await
     }
 }

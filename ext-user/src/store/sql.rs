@@ -1,14 +1,15 @@
 //! Users in the app's SQL database through ext-orm (feature `orm`):
 //! SQLite, PostgreSQL and MariaDB.
 //!
-//! Five tables, created at start-up when missing:
+//! Seven tables, created at start-up when missing:
 //! `users` (unique indexes on `email_key` and `username_key`),
 //! `user_roles` (`user_id`, `role`; primary key on both),
 //! `user_throttle` (`throttle_key`, `hits`, `window_ends`),
 //! `user_refresh_tokens` (one row per refresh-token family: `family` the
 //! primary key, `user_id`, `token_hash`, `expires_at`, `revoked`) and
 //! `user_access_tokens` (personal access tokens; unique index on
-//! `secret_hash`).
+//! `secret_hash`); and for the email flows `user_email_tokens` and
+//! `user_outbox` (see `sql_mail.rs`).
 //!
 //! A `users` table from before token versions gets its `token_version`
 //! column added at start-up.
@@ -16,23 +17,25 @@
 use sea_orm::sea_query::{
     Alias, ColumnDef, Expr, ExprTrait, Index, IndexCreateStatement, OnConflict, Query, SelectStatement, Table,
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, SqlErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, SqlErr, TransactionTrait};
 use serde_json::{Map, Value};
 
 use super::{
-    Change, Field, Hits, Insert, PersonalTokenRecord, RefreshFamily, Rotated, Rotation, Update, UserRecord,
-    UserStore,
+    Change, EmailTokenRecord, Field, Hits, Insert, OutboxMail, PersonalTokenRecord, RefreshFamily, Rotated,
+    Rotation, Update, UserRecord, UserStore,
 };
 
 /// Users, roles and throttle counters in a SQL database.
 #[derive(Debug, Clone)]
 pub struct SqlUserStore {
-    conn: DatabaseConnection,
+    pub(super) conn: DatabaseConnection,
     users: String,
     roles: String,
     throttle: String,
     refresh: String,
     personal: String,
+    pub(super) email_tokens: String,
+    pub(super) outbox: String,
 }
 
 /// What the SQL store fails with.
@@ -67,7 +70,8 @@ fn col(name: &str) -> Alias {
 
 impl SqlUserStore {
     /// A store in the tables `users`, `user_roles`, `user_throttle`,
-    /// `user_refresh_tokens` and `user_access_tokens`.
+    /// `user_refresh_tokens`, `user_access_tokens`, `user_email_tokens` and
+    /// `user_outbox`.
     pub fn new(conn: DatabaseConnection) -> Self {
         Self {
             conn,
@@ -76,6 +80,8 @@ impl SqlUserStore {
             throttle: "user_throttle".to_owned(),
             refresh: "user_refresh_tokens".to_owned(),
             personal: "user_access_tokens".to_owned(),
+            email_tokens: "user_email_tokens".to_owned(),
+            outbox: "user_outbox".to_owned(),
         }
     }
 
@@ -253,7 +259,7 @@ impl SqlUserStore {
         }
     }
 
-    async fn create_index(&self, index: IndexCreateStatement) -> Result<(), DbErr> {
+    pub(super) async fn create_index(&self, index: IndexCreateStatement) -> Result<(), DbErr> {
         // MySQL has no CREATE INDEX IF NOT EXISTS: a second start finds it there.
         match self.conn.execute(&index).await {
             Ok(_) => Ok(()),
@@ -382,10 +388,11 @@ impl UserStore for SqlUserStore {
             .to_owned();
         self.conn.execute(&throttle).await?;
         self.create_tables().await?;
+        self.create_mail_tables().await?;
         Ok(())
     }
 
-    async fn insert(&self, user: &UserRecord) -> Result<Insert, SqlStoreError> {
+    async fn insert(&self, user: &UserRecord, mail: &[OutboxMail]) -> Result<Insert, SqlStoreError> {
         let profile = serde_json::to_string(&user.profile)?;
         let statement = Query::insert()
             .into_table(col(&self.users))
@@ -406,16 +413,29 @@ impl UserStore for SqlUserStore {
             ])
             .map_err(|error| DbErr::Custom(error.to_string()))?
             .to_owned();
-        match self.conn.execute(&statement).await {
+        // The user, their roles and their first mail together, or nothing.
+        let txn = self.conn.begin().await?;
+        match txn.execute(&statement).await {
             Ok(_) => {}
             Err(error) if is_unique_violation(&error) => {
-                return Ok(Insert::Taken(self.taken_field(user).await?))
+                txn.rollback().await?;
+                return Ok(Insert::Taken(self.taken_field(user).await?));
             }
             Err(error) => return Err(error.into()),
         }
         for role in &user.roles {
-            UserStore::update(self, &user.id, &Change::AddRole(role.clone())).await?;
+            let statement = Query::insert()
+                .into_table(col(&self.roles))
+                .columns([col("user_id"), col("role")])
+                .values([user.id.clone().into(), role.clone().into()])
+                .map_err(|error| DbErr::Custom(error.to_string()))?
+                .to_owned();
+            txn.execute(&statement).await?;
         }
+        for mail in mail {
+            txn.execute(&self.enqueue_statement(mail)?).await?;
+        }
+        txn.commit().await?;
         Ok(Insert::Created)
     }
 
@@ -470,6 +490,7 @@ impl UserStore for SqlUserStore {
                 self.set(id, vec![("stamp", stamp.clone().into()), next_version()])
                     .await
             }
+            Change::EmailConfirmed { at } => self.set(id, vec![("email_confirmed_at", (*at).into())]).await,
             Change::AddRole(role) => {
                 if !self.exists(id).await? {
                     return Ok(Update::NotFound);
@@ -698,5 +719,44 @@ impl UserStore for SqlUserStore {
             .and_where(Expr::col(col("id")).eq(id))
             .to_owned();
         Ok(self.conn.execute(&statement).await?.rows_affected() > 0)
+    }
+
+    async fn insert_email_token(&self, token: &EmailTokenRecord) -> Result<(), SqlStoreError> {
+        self.insert_email_token_sql(token).await
+    }
+
+    async fn email_token(&self, token_hash: &str) -> Result<Option<EmailTokenRecord>, SqlStoreError> {
+        self.email_token_sql(token_hash).await
+    }
+
+    async fn use_email_token(&self, token_hash: &str, now: i64) -> Result<bool, SqlStoreError> {
+        self.use_email_token_sql(token_hash, now).await
+    }
+
+    async fn enqueue_mail(&self, mail: &OutboxMail) -> Result<(), SqlStoreError> {
+        self.enqueue_mail_sql(mail).await
+    }
+
+    async fn claim_mail(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> Result<Vec<OutboxMail>, SqlStoreError> {
+        self.claim_mail_sql(now, lease_until, limit).await
+    }
+
+    async fn finish_mail(&self, id: &str, lease_until: i64) -> Result<(), SqlStoreError> {
+        self.finish_mail_sql(id, lease_until).await
+    }
+
+    async fn defer_mail(
+        &self,
+        id: &str,
+        lease_until: i64,
+        due_at: i64,
+        error: &str,
+    ) -> Result<(), SqlStoreError> {
+        self.defer_mail_sql(id, lease_until, due_at, error).await
     }
 }

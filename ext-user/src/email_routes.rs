@@ -1,0 +1,309 @@
+//! The email flows' endpoints: forgot password and reset, resend
+//! confirmation and confirm.
+//!
+//! - A token link answers GET with what it is for and changes nothing (a
+//!   mail scanner's prefetch uses nothing up, T6); POST does the change.
+//!   Both send `Referrer-Policy: no-referrer` and `Cache-Control:
+//!   no-store` (T8).
+//! - Forgot and resend answer the same 202 whatever the address (E3, E4),
+//!   and in the same time: the lookup and the enqueueing happen after the
+//!   answer, in a task of their own (at most [`BACKGROUND`] at once; past
+//!   that, a 503 for every address alike).
+//! - Every endpoint that sends mail counts the client address and the
+//!   target address (B4; the counters are in the store, or Redis, so
+//!   every instance shares them): 429 past `mail_per_client` or
+//!   `mail_per_address` per hour, whether or not the address has an
+//!   account.
+
+use std::sync::Arc;
+
+use actix_web::http::header::{CACHE_CONTROL, REFERRER_POLICY};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use ext_core::session::SessionExt;
+use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+
+use crate::auth;
+use crate::body::Body;
+use crate::events::UserEvent;
+use crate::identifier::Email;
+use crate::mail::kind;
+use crate::manager::random_hex;
+use crate::routes::{answer, client, method_not_allowed};
+use crate::store::{Change, Purpose, Update};
+use crate::{User, UserError, UserManager, UserSettings};
+
+/// Forgot and resend requests whose work may run after their answer at
+/// once.
+pub(crate) const BACKGROUND: usize = 64;
+
+/// The permits for that work.
+#[derive(Debug)]
+pub(crate) struct Background(pub(crate) Arc<Semaphore>);
+
+impl Default for Background {
+    fn default() -> Self {
+        Self(Arc::new(Semaphore::new(BACKGROUND)))
+    }
+}
+
+/// Mounts the flows that are on.
+pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
+    let post_only = |path: &str, route: actix_web::Route| {
+        web::resource(path.to_owned())
+            .route(route)
+            .default_service(web::to(|| async { method_not_allowed("POST") }))
+    };
+    let link = |path: String, get: actix_web::Route, post: actix_web::Route| {
+        web::resource(format!("{path}/{{token}}"))
+            .route(get)
+            .route(post)
+            .default_service(web::to(|| async { method_not_allowed("GET, HEAD, POST") }))
+    };
+    if settings.enable_forgot_password {
+        cfg.service(post_only(
+            &settings.forgot_password_url,
+            web::post().to(forgot_password),
+        ));
+        cfg.service(link(
+            settings.reset_password_url.clone(),
+            web::get().to(describe_reset),
+            web::post().to(reset_password),
+        ));
+    }
+    if settings.enable_confirm_email {
+        cfg.service(post_only(
+            &settings.resend_email_confirmation_url,
+            web::post().to(resend_confirmation),
+        ));
+        cfg.service(link(
+            settings.confirm_email_url.clone(),
+            web::get().to(describe_confirm),
+            web::post().to(confirm_email),
+        ));
+    }
+}
+
+/// A token page's answer (T8).
+fn link_answer(status: StatusCode, body: Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .insert_header((REFERRER_POLICY, "no-referrer"))
+        .json(body)
+}
+
+impl UserManager {
+    /// Counts a mail-sending request on the client's and the address's
+    /// counters (hourly); 429 past either.
+    pub(crate) async fn count_mail(&self, req: &HttpRequest, email_key: &str) -> Result<(), UserError> {
+        let client = format!("mail-{}", client(req, &self.settings));
+        self.throttle_for(&client, self.settings.mail_per_client, 3600)
+            .await?;
+        self.throttle_for(&format!("mail:{email_key}"), self.settings.mail_per_address, 3600)
+            .await
+    }
+}
+
+/// The address of a forgot or resend body, checked and counted.
+async fn requested_address(
+    req: &HttpRequest,
+    manager: &UserManager,
+    body: &[u8],
+) -> Result<Email, UserError> {
+    let mut body = Body::parse(body)?;
+    let email = body.required("email")?;
+    body.finish()?;
+    let email = Email::parse(&email).map_err(|detail| UserError::invalid("email", detail))?;
+    manager.count_mail(req, email.key()).await?;
+    Ok(email)
+}
+
+/// Runs `work` after the answer, holding one of the [`BACKGROUND`]
+/// permits; logs its failure.
+fn after_answer<F>(manager: &web::Data<UserManager>, work: F) -> Result<(), UserError>
+where
+    F: std::future::Future<Output = Result<(), UserError>> + Send + 'static,
+{
+    let permit = Arc::clone(&manager.background.0)
+        .try_acquire_owned()
+        .map_err(|_| UserError::Busy)?;
+    tokio::spawn(async move {
+        if let Err(error) = work.await {
+            tracing::warn!(%error, "a mail request failed after its answer");
+        }
+        drop(permit);
+    });
+    Ok(())
+}
+
+const FORGOT: &str = "If an account has this address, a link to reset its password is on its way.";
+
+async fn forgot_password(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
+    let email = requested_address(&req, &manager, &body).await?;
+    let worker = manager.clone();
+    after_answer(&manager, async move {
+        let Some(record) = worker
+            .store
+            .by_email(email.key())
+            .await
+            .map_err(UserError::Store)?
+        else {
+            return Ok(());
+        };
+        // L3, L5: never to a deactivated account, nor to an address that
+        // is still to be confirmed.
+        let confirmed = record.email_confirmed_at.is_some() || !worker.settings.enable_confirm_email;
+        let (Some(address), true, true) = (record.email.clone(), record.active, confirmed) else {
+            return Ok(());
+        };
+        let outbox = worker.outbox()?;
+        let mail = outbox.message(kind::RESET_PASSWORD, &address, Some(&record), json!({}))?;
+        outbox.enqueue(&mail).await
+    })?;
+    Ok(answer(
+        StatusCode::ACCEPTED,
+        json!({ "status": "requested", "detail": FORGOT }),
+    ))
+}
+
+const RESEND: &str = "If an account has this address and it is not confirmed yet, a new link is on its way.";
+
+async fn resend_confirmation(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
+    let email = requested_address(&req, &manager, &body).await?;
+    let worker = manager.clone();
+    after_answer(&manager, async move {
+        let Some(record) = worker
+            .store
+            .by_email(email.key())
+            .await
+            .map_err(UserError::Store)?
+        else {
+            return Ok(());
+        };
+        let (Some(address), true, None) = (record.email.clone(), record.active, record.email_confirmed_at)
+        else {
+            return Ok(());
+        };
+        let outbox = worker.outbox()?;
+        let mail = outbox.message(kind::CONFIRM_EMAIL, &address, Some(&record), json!({}))?;
+        outbox.enqueue(&mail).await
+    })?;
+    Ok(answer(
+        StatusCode::ACCEPTED,
+        json!({ "status": "requested", "detail": RESEND }),
+    ))
+}
+
+async fn describe_reset(
+    manager: web::Data<UserManager>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, UserError> {
+    let (record, user) = manager.check_email_token(&token, Purpose::ResetPassword).await?;
+    Ok(link_answer(
+        StatusCode::OK,
+        json!({ "purpose": "reset_password", "email": user.email, "expires_at": record.expires_at }),
+    ))
+}
+
+async fn reset_password(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
+    let (record, user) = manager.check_email_token(&token, Purpose::ResetPassword).await?;
+    let mut body = Body::parse(&body)?;
+    let new = body.password("new_password")?;
+    crate::routes::retyped(&manager.settings, &mut body, &new, "new_password")?;
+    body.finish()?;
+    // The policy first: a refused password leaves the link usable.
+    manager.passwords.check_new("new_password", &new)?;
+    let hash = manager.passwords.hash(&new).await?;
+    // T2: of two concurrent resets with one link, one gets here.
+    manager.use_email_token(&record).await?;
+    let stamp = random_hex()?;
+    let change = Change::Password {
+        hash,
+        stamp: Some(stamp.clone()),
+    };
+    if manager.update(&user.id, &change).await? != Update::Done {
+        return Err(UserError::InvalidLink);
+    }
+    // B3: a reset ends a lockout; J6: refresh families end with the stamp.
+    manager.forget_account_hits(&user).await?;
+    manager
+        .store
+        .revoke_refresh_of(&user.id)
+        .await
+        .map_err(UserError::Store)?;
+    let mut changed = user.clone();
+    changed.stamp = stamp;
+    changed.token_version += 1;
+    manager.emit(UserEvent::PasswordReset(&User::from(&changed)));
+    manager
+        .notify(
+            kind::PASSWORD_CHANGED,
+            &changed,
+            json!({ "how": "reset through an emailed link" }),
+        )
+        .await;
+    if manager.settings.auto_login_after_reset_password {
+        if let Some(session) = req.session() {
+            auth::sign_in(&manager, &session, &changed, false)?;
+        }
+    }
+    Ok(link_answer(StatusCode::OK, json!({ "status": "password-reset" })))
+}
+
+async fn describe_confirm(
+    manager: web::Data<UserManager>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, UserError> {
+    let (record, user) = manager.check_email_token(&token, Purpose::ConfirmEmail).await?;
+    Ok(link_answer(
+        StatusCode::OK,
+        json!({ "purpose": "confirm_email", "email": user.email, "expires_at": record.expires_at }),
+    ))
+}
+
+async fn confirm_email(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
+    let (record, user) = manager.check_email_token(&token, Purpose::ConfirmEmail).await?;
+    if !body.is_empty() {
+        Body::parse(&body)?.finish()?;
+    }
+    manager.use_email_token(&record).await?;
+    let now = manager.now();
+    if manager
+        .update(&user.id, &Change::EmailConfirmed { at: now })
+        .await?
+        != Update::Done
+    {
+        return Err(UserError::InvalidLink);
+    }
+    let mut confirmed = user.clone();
+    confirmed.email_confirmed_at = Some(now);
+    manager.emit(UserEvent::EmailConfirmed(&User::from(&confirmed)));
+    if manager.settings.auto_login_after_confirm {
+        if let Some(session) = req.session() {
+            auth::sign_in(&manager, &session, &confirmed, false)?;
+        }
+    }
+    Ok(link_answer(
+        StatusCode::OK,
+        json!({ "status": "email-confirmed" }),
+    ))
+}
