@@ -21,3 +21,4 @@ pub mod process;
 pub mod redis_server;
 pub mod scratch;
 pub mod services;
+pub mod smtp_server;

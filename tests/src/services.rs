@@ -147,19 +147,52 @@ impl SmtpSink {
     }
 }
 
-fn find_mail(dir: &Path, needle: &str) -> Option<ReceivedMail> {
-    let entries = std::fs::read_dir(dir).ok()?;
-    entries.filter_map(Result::ok).find_map(|entry| {
-        let mail = ReceivedMail {
-            raw: std::fs::read_to_string(entry.path()).ok()?,
-            path: entry.path(),
-        };
-        let found = [mail.subject(), mail.text(), mail.html()]
+impl SmtpSink {
+    /// Every message received so far whose subject, text or HTML contains
+    /// `needle`, or whose `To` is `needle`.
+    pub fn all_with(&self, needle: &str) -> Vec<ReceivedMail> {
+        all_mail(&self.maildir.join("new"))
+            .into_iter()
+            .filter(|mail| mail.mentions(needle))
+            .collect()
+    }
+}
+
+impl ReceivedMail {
+    fn mentions(&self, needle: &str) -> bool {
+        [self.subject(), self.text(), self.html(), self.to()]
             .into_iter()
             .flatten()
-            .any(|part| part.contains(needle));
-        found.then_some(mail)
-    })
+            .any(|part| part.contains(needle))
+    }
+
+    /// The first link in the text part that contains `path`, such as
+    /// `/user/reset-password/`.
+    pub fn link(&self, path: &str) -> Option<String> {
+        let text = self.text()?;
+        text.split_whitespace()
+            .find(|word| word.starts_with("http") && word.contains(path))
+            .map(str::to_owned)
+    }
+}
+
+fn all_mail(dir: &Path) -> Vec<ReceivedMail> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            Some(ReceivedMail {
+                raw: std::fs::read_to_string(entry.path()).ok()?,
+                path: entry.path(),
+            })
+        })
+        .collect()
+}
+
+fn find_mail(dir: &Path, needle: &str) -> Option<ReceivedMail> {
+    all_mail(dir).into_iter().find(|mail| mail.mentions(needle))
 }
 
 /// `host:port` of a URL such as `postgres://user@host:5432/db`.

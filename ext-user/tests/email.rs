@@ -1,0 +1,894 @@
+//! The email flows end to end, over JSON, against a real SMTP server: the
+//! test reads each mail from the sink's Maildir and follows its link.
+//!
+//! Claims: T1 (only hashes stored), T2 (single use, also under
+//! concurrency), T3 (expiry by the injected clock), T4 (purpose binding),
+//! T5 (state binding), T6 (GET changes nothing), T7 (no sign-in after reset
+//! or confirm), T8 (`no-referrer`, `no-store`), T9 (links from the public
+//! URL, never `Host`), E3 and E4 (forgot and resend answer alike), E5 (the
+//! owner of a taken address is told), B3 (a reset ends a lockout), B4 (mail
+//! limits per address and per client), L3 (no reset for an unconfirmed or
+//! deactivated account), L4 (notices), L6 (no session while unconfirmed);
+//! and the outbox: no mail lost while the SMTP server is down, none sent
+//! twice by two instances. The store-touching ones run on SQLite and
+//! MongoDB; single use under concurrency on all four stores.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::Duration;
+
+use actix_web::test::TestRequest;
+use common::{
+    api_post, register, send, signed_in, sqlite, start, tokens_for, unique, Browser, Db, FAST_HASHING,
+    PASSWORD,
+};
+use ext_tests::scratch::{with_database, ScratchDatabase, Server};
+use ext_tests::services::{mongo_uri, smtp_sink, ReceivedMail, SmtpSink};
+use ext_tests::smtp_server::SmtpServer;
+use serde_json::json;
+
+const PUBLIC: &str = "https://notes.example.test";
+const NEW_PASSWORD: &str = "a brand new passphrase";
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The app's variables: fast hashing, the public URL, mail to `smtp_url`,
+/// the outbox polled often, then `more`.
+fn env(smtp_url: &str, more: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = FAST_HASHING
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    vars.push(("APP_PUBLIC_URL".into(), PUBLIC.into()));
+    vars.push(("USER_MAIL_URL".into(), smtp_url.into()));
+    vars.push(("USER_MAIL_POLL_MS".into(), "50".into()));
+    vars.extend(more.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    vars
+}
+
+fn pairs(vars: &[(String, String)]) -> Vec<(&str, &str)> {
+    vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+fn shared_sink_url() -> String {
+    let sink = smtp_sink();
+    format!("smtp://{}:{}", sink.host, sink.port)
+}
+
+/// The path and token of `mail`'s link to `route`, checked to start with
+/// the public URL (T9).
+fn link(mail: &ReceivedMail, route: &str) -> (String, String) {
+    let link = mail
+        .link(route)
+        .unwrap_or_else(|| panic!("no {route} link in {:?}", mail.text()));
+    let path = link
+        .strip_prefix(PUBLIC)
+        .unwrap_or_else(|| panic!("T9: {link} is not under {PUBLIC}"))
+        .to_owned();
+    let token = path.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(token.len(), 43, "T1: 256 bits, base64url");
+    assert!(
+        mail.html().unwrap().contains(&link),
+        "the HTML part has the same link"
+    );
+    (path, token)
+}
+
+/// T8: what every answer of a token link carries.
+fn assert_link_headers(answer: &common::Answer) {
+    assert_eq!(answer.header("referrer-policy"), Some("no-referrer"), "T8");
+    assert_eq!(answer.header("cache-control"), Some("no-store"), "T8");
+}
+
+async fn mail_for(sink: &SmtpSink, address: &str, subject_has: &str) -> ReceivedMail {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let found = sink.all_with(address).into_iter().find(|mail| {
+            mail.to().as_deref() == Some(address) && mail.subject().unwrap_or_default().contains(subject_has)
+        });
+        if let Some(mail) = found {
+            return mail;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no mail to {address} with {subject_has:?} in the subject"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn count_to(sink: &SmtpSink, address: &str, subject_has: &str) -> usize {
+    sink.all_with(address)
+        .iter()
+        .filter(|mail| {
+            mail.to().as_deref() == Some(address) && mail.subject().unwrap_or_default().contains(subject_has)
+        })
+        .count()
+}
+
+/// Forgot, the link, reset: T1, T5, T6, T7, T8, T9, B3, L4, P7's "no token
+/// in the notice", and the old sessions end.
+async fn forgot_and_reset(db: Db) {
+    let sink = smtp_sink();
+    let vars = env(&shared_sink_url(), &[]);
+    let h = start(&db, &pairs(&vars)).await;
+    let address = format!("{}@example.com", unique("reset"));
+    let name = unique("rita");
+    register(&h.app, &address, &name).await;
+    let mut old_session = signed_in(&h.app, &name).await;
+    let (access, _) = tokens_for(&h.app, &name).await;
+
+    // T9: a client's Host and X-Forwarded-Host never reach the link.
+    let asked = send(
+        &h.app,
+        TestRequest::post()
+            .uri("/user/forgot-password")
+            .insert_header(("Host", "evil.example"))
+            .insert_header(("X-Forwarded-Host", "evil.example"))
+            .set_json(json!({"email": address})),
+    )
+    .await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    let mail = mail_for(&sink, &address, "Reset your password").await;
+    assert!(!mail.raw.contains("evil.example"), "T9");
+    let (path, token) = link(&mail, "/user/reset-password/");
+
+    // T1: the token is nowhere in the store (SQLite's file and its WAL).
+    if let Db::Sql(url) = &db {
+        if let Some(file) = url
+            .strip_prefix("sqlite:///")
+            .and_then(|rest| rest.split('?').next())
+        {
+            for part in [file.to_owned(), format!("{file}-wal")] {
+                let bytes = std::fs::read(&part).unwrap_or_default();
+                assert!(
+                    !bytes
+                        .windows(token.len())
+                        .any(|window| window == token.as_bytes()),
+                    "T1: the token is in {part}"
+                );
+            }
+        }
+    }
+
+    // T6: three prefetches by a mail scanner change nothing.
+    for _ in 0..3 {
+        let seen = Browser::new().get(&h.app, &path).await;
+        assert_eq!(seen.status, 200, "{}", seen.body);
+        assert_eq!(seen.json()["purpose"], "reset_password");
+        assert_link_headers(&seen);
+    }
+    assert_eq!(
+        old_session.get(&h.app, "/private").await.status,
+        200,
+        "GET changed nothing"
+    );
+
+    // A refused password leaves the link usable.
+    let weak = Browser::new()
+        .post(
+            &h.app,
+            &path,
+            json!({"new_password": "password", "retype_password": "password"}),
+        )
+        .await;
+    assert_eq!(weak.status, 422, "{}", weak.body);
+
+    // B3: a locked-out account is unlocked by the reset.
+    for _ in 0..5 {
+        Browser::new()
+            .post(
+                &h.app,
+                "/user/sign-in",
+                json!({"login": name, "password": "not the password"}),
+            )
+            .await;
+    }
+    let locked = Browser::new()
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": name, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(locked.status, 429, "locked out before the reset");
+
+    let mut browser = Browser::new();
+    let reset = browser
+        .post(
+            &h.app,
+            &path,
+            json!({"new_password": NEW_PASSWORD, "retype_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.body);
+    assert_link_headers(&reset);
+    // T7: no sign-in after a reset.
+    assert!(reset.set_cookie.is_none(), "T7: a reset signs nobody in");
+    assert_eq!(browser.get(&h.app, "/private").await.status, 401, "T7");
+
+    // T2: the link works once.
+    let again = Browser::new()
+        .post(
+            &h.app,
+            &path,
+            json!({"new_password": "yet another passphrase", "retype_password": "yet another passphrase"}),
+        )
+        .await;
+    assert_eq!(again.status, 400, "{}", again.body);
+    assert_eq!(again.json()["type"], "urn:actix-flask-ext:problem:invalid-link");
+    assert_link_headers(&again);
+    assert_eq!(
+        Browser::new().get(&h.app, &path).await.status,
+        400,
+        "used: GET says so too"
+    );
+
+    // Every earlier session and token ended; the new password works (B3).
+    assert_eq!(old_session.get(&h.app, "/private").await.status, 401);
+    assert_eq!(
+        common::bearer_get(&h.app, "/user/me", &access).await.status,
+        401,
+        "J6"
+    );
+    let signed = Browser::new()
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": name, "password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(signed.status, 200, "{}", signed.body);
+
+    // L4: the notice, with no token and no password in it.
+    let notice = mail_for(&sink, &address, "was changed").await;
+    assert!(notice.text().unwrap().contains("reset"), "{:?}", notice.text());
+    assert!(
+        !notice.raw.contains(&token) && !notice.raw.contains(NEW_PASSWORD),
+        "L4"
+    );
+}
+
+#[actix_rt::test]
+async fn forgot_and_reset_on_sqlite() {
+    forgot_and_reset(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn forgot_and_reset_on_mongo() {
+    forgot_and_reset(Db::Mongo(with_database(&mongo_uri(), &unique("email")))).await;
+}
+
+/// A reset link for `address` (registered as `name`), from the shared sink.
+async fn reset_link<S>(app: &S, sink: &SmtpSink, address: &str) -> (String, String)
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+{
+    let before = count_to(sink, address, "Reset your password");
+    let asked = api_post(app, "/user/forgot-password", None, json!({"email": address})).await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while count_to(sink, address, "Reset your password") == before {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no reset mail for {address}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut mails: Vec<ReceivedMail> = sink
+        .all_with(address)
+        .into_iter()
+        .filter(|mail| mail.subject().unwrap_or_default().contains("Reset your password"))
+        .collect();
+    // The newest: Maildir names begin with the delivery time.
+    mails.sort_by_key(|mail| std::fs::metadata(&mail.path).and_then(|m| m.modified()).ok());
+    link(mails.last().unwrap(), "/user/reset-password/")
+}
+
+/// T2 under concurrency: two resets with one link at once, exactly one
+/// succeeds.
+async fn one_link_one_reset(db: Db) {
+    let sink = smtp_sink();
+    let vars = env(&shared_sink_url(), &[]);
+    let h = start(&db, &pairs(&vars)).await;
+    let address = format!("{}@example.com", unique("race"));
+    register(&h.app, &address, &unique("rae")).await;
+    let (path, _) = reset_link(&h.app, &sink, &address).await;
+    let body = |password: &str| json!({"new_password": password, "retype_password": password});
+    let (first, second) = futures_util::join!(
+        api_post(&h.app, &path, None, body("first of the two racers")),
+        api_post(&h.app, &path, None, body("second of the two racer")),
+    );
+    let mut statuses = [first.status, second.status];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400], "{} / {}", first.body, second.body);
+}
+
+#[actix_rt::test]
+async fn one_link_one_reset_on_sqlite() {
+    one_link_one_reset(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn one_link_one_reset_on_postgres() {
+    let db = ScratchDatabase::create(Server::Postgres).await;
+    one_link_one_reset(Db::Sql(db.url.clone())).await;
+    db.drop_now().await;
+}
+
+#[actix_rt::test]
+async fn one_link_one_reset_on_mariadb() {
+    let db = ScratchDatabase::create(Server::MariaDb).await;
+    one_link_one_reset(Db::Sql(db.url.clone())).await;
+    db.drop_now().await;
+}
+
+#[actix_rt::test]
+async fn one_link_one_reset_on_mongo() {
+    one_link_one_reset(Db::Mongo(with_database(&mongo_uri(), &unique("race")))).await;
+}
+
+/// T3, T4, T5: a link expires (the same answer as garbage), works for its
+/// purpose only, and dies with the password it was issued under and when
+/// a newer link is sent.
+async fn links_are_bound(db: Db) {
+    let sink = smtp_sink();
+    let vars = env(
+        &shared_sink_url(),
+        &[
+            ("USER_ENABLE_CONFIRM_EMAIL", "true"),
+            ("USER_MAIL_PER_ADDRESS", "10"),
+        ],
+    );
+    let h = start(&db, &pairs(&vars)).await;
+    // One account waiting for its confirmation, one confirmed (made by an
+    // administrator) that asks for reset links: each token is otherwise
+    // good, so only its purpose can refuse it.
+    let waiting = format!("{}@example.com", unique("bound"));
+    register(&h.app, &waiting, &unique("bo")).await;
+    let confirm_mail = mail_for(&sink, &waiting, "Confirm your email").await;
+    let (confirm_path, confirm_token) = link(&confirm_mail, "/user/confirm-email/");
+    let address = format!("{}@example.com", unique("bound-reset"));
+    let name = unique("br");
+    h.manager
+        .create_user(ext_user::NewUser {
+            email: Some(address.clone()),
+            username: Some(name.clone()),
+            password: ext_user::password::Password::new(PASSWORD.to_owned()),
+            roles: Vec::new(),
+            profile: serde_json::Map::new(),
+        })
+        .await
+        .unwrap();
+
+    let garbage = Browser::new()
+        .get(&h.app, &format!("/user/reset-password/{}", "A".repeat(43)))
+        .await;
+    assert_eq!(garbage.status, 400);
+
+    // T4: each kind of token at every other kind's endpoint.
+    let (reset_path, reset_token) = reset_link(&h.app, &sink, &address).await;
+    let (access, refresh) = tokens_for(&h.app, &name).await;
+    for (what, path) in [
+        (
+            "a confirm token as a reset token",
+            format!("/user/reset-password/{confirm_token}"),
+        ),
+        (
+            "a reset token as a confirm token",
+            format!("/user/confirm-email/{reset_token}"),
+        ),
+        (
+            "an access token as a reset token",
+            format!("/user/reset-password/{access}"),
+        ),
+        (
+            "a refresh token as a confirm token",
+            format!("/user/confirm-email/{refresh}"),
+        ),
+    ] {
+        let answer = Browser::new().get(&h.app, &path).await;
+        assert_eq!((answer.status, &answer.body), (400, &garbage.body), "T4: {what}");
+    }
+    for (what, token) in [
+        ("a reset token", &reset_token),
+        ("a confirm token", &confirm_token),
+    ] {
+        assert_eq!(
+            common::bearer_get(&h.app, "/user/me", token).await.status,
+            401,
+            "T4: {what} as a bearer token"
+        );
+        let refreshed = api_post(
+            &h.app,
+            "/user/token/refresh",
+            None,
+            json!({"refresh_token": token}),
+        )
+        .await;
+        assert_eq!(refreshed.status, 401, "T4: {what} as a refresh token");
+    }
+
+    // T5: a newer reset link voids the older one.
+    let (newer_path, _) = reset_link(&h.app, &sink, &address).await;
+    assert_eq!(
+        Browser::new().get(&h.app, &reset_path).await.status,
+        400,
+        "T5: the older link"
+    );
+    assert_eq!(Browser::new().get(&h.app, &newer_path).await.status, 200);
+    // T5: a password change voids outstanding reset links.
+    let mut browser = signed_in(&h.app, &name).await;
+    let changed = browser
+        .post(
+            &h.app,
+            "/user/change-password",
+            json!({"old_password": PASSWORD, "new_password": NEW_PASSWORD, "retype_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let stale = Browser::new().get(&h.app, &newer_path).await;
+    assert_eq!(
+        (stale.status, &stale.body),
+        (400, &garbage.body),
+        "T5: after a password change"
+    );
+
+    // T3: a confirmation link lasts 24 hours, then answers as garbage does.
+    h.clock.advance(86_400);
+    let expired = Browser::new().post(&h.app, &confirm_path, json!({})).await;
+    assert_eq!((expired.status, &expired.body), (400, &garbage.body), "T3");
+    // And a reset link one hour.
+    let (fresh_path, _) = reset_link(&h.app, &sink, &address).await;
+    h.clock.advance(3_599);
+    assert_eq!(
+        Browser::new().get(&h.app, &fresh_path).await.status,
+        200,
+        "T3: within the hour"
+    );
+    h.clock.advance(1);
+    let late = Browser::new().get(&h.app, &fresh_path).await;
+    assert_eq!(
+        (late.status, &late.body),
+        (400, &garbage.body),
+        "T3: after the hour"
+    );
+}
+
+#[actix_rt::test]
+async fn links_are_bound_on_sqlite() {
+    links_are_bound(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn links_are_bound_on_mongo() {
+    links_are_bound(Db::Mongo(with_database(&mongo_uri(), &unique("bound")))).await;
+}
+
+/// L6, T6, T7: confirmation required; sign-in waits for it; the link's GET
+/// changes nothing; the POST confirms and signs nobody in; a used link
+/// never makes a session. Resend (E4) sends a new link.
+async fn confirmation(db: Db) {
+    let sink = smtp_sink();
+    let vars = env(&shared_sink_url(), &[("USER_ENABLE_CONFIRM_EMAIL", "true")]);
+    let h = start(&db, &pairs(&vars)).await;
+    let address = format!("{}@example.com", unique("confirm"));
+    let name = unique("cy");
+    register(&h.app, &address, &name).await;
+
+    let sign_in = |password: &str| json!({"login": name, "password": password});
+    let wrong = Browser::new()
+        .post(&h.app, "/user/sign-in", sign_in("not the password"))
+        .await;
+    let waiting = Browser::new()
+        .post(&h.app, "/user/sign-in", sign_in(PASSWORD))
+        .await;
+    assert_eq!(waiting.status, 401, "L6: {}", waiting.body);
+    assert!(waiting.set_cookie.is_none(), "L6: no session");
+    assert_eq!(
+        (waiting.body.clone(), waiting.header_names()),
+        (wrong.body.clone(), wrong.header_names()),
+        "E1"
+    );
+    let tokens = api_post(
+        &h.app,
+        "/user/sign-in",
+        None,
+        json!({"login": name, "password": PASSWORD, "mode": "tokens"}),
+    )
+    .await;
+    assert_eq!(tokens.status, 401, "L6: no token either");
+
+    // E4: resend sends a new link, which voids the first.
+    let first = mail_for(&sink, &address, "Confirm your email").await;
+    let (first_path, _) = link(&first, "/user/confirm-email/");
+    let resent = api_post(
+        &h.app,
+        "/user/resend-email-confirmation",
+        None,
+        json!({"email": address}),
+    )
+    .await;
+    assert_eq!(resent.status, 202, "{}", resent.body);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while count_to(&sink, &address, "Confirm your email") < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no second confirmation mail"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        Browser::new().get(&h.app, &first_path).await.status,
+        400,
+        "T5: the resent link voids the first"
+    );
+    let second = sink
+        .all_with(&address)
+        .into_iter()
+        .filter_map(|mail| mail.link("/user/confirm-email/"))
+        .map(|link| link.strip_prefix(PUBLIC).unwrap().to_owned())
+        .find(|path| *path != first_path)
+        .unwrap();
+
+    for _ in 0..3 {
+        let seen = Browser::new().get(&h.app, &second).await;
+        assert_eq!(seen.status, 200, "{}", seen.body);
+        assert_link_headers(&seen);
+    }
+    let still = Browser::new()
+        .post(&h.app, "/user/sign-in", sign_in(PASSWORD))
+        .await;
+    assert_eq!(still.status, 401, "T6: the GETs confirmed nothing");
+
+    let mut browser = Browser::new();
+    let confirmed = browser.post(&h.app, &second, json!({})).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    assert_link_headers(&confirmed);
+    assert!(confirmed.set_cookie.is_none(), "T7: confirming signs nobody in");
+    let again = browser.post(&h.app, &second, json!({})).await;
+    assert_eq!(again.status, 400, "T2");
+    assert!(
+        again.set_cookie.is_none(),
+        "T7: a used link never makes a session"
+    );
+    assert_eq!(browser.get(&h.app, "/private").await.status, 401, "T7");
+
+    let signed = Browser::new()
+        .post(&h.app, "/user/sign-in", sign_in(PASSWORD))
+        .await;
+    assert_eq!(signed.status, 200, "confirmed: {}", signed.body);
+    let me = h.manager.find(&name).await.unwrap().unwrap();
+    assert_eq!(me.email_confirmed_at, Some(h.manager.now()));
+
+    // Resend for a confirmed address sends nothing, and answers the same.
+    let after = api_post(
+        &h.app,
+        "/user/resend-email-confirmation",
+        None,
+        json!({"email": address}),
+    )
+    .await;
+    assert_eq!((after.status, &after.body), (202, &resent.body), "E4");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        count_to(&sink, &address, "Confirm your email"),
+        2,
+        "nothing for a confirmed address"
+    );
+}
+
+#[actix_rt::test]
+async fn confirmation_on_sqlite() {
+    confirmation(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn confirmation_on_mongo() {
+    confirmation(Db::Mongo(with_database(&mongo_uri(), &unique("confirm")))).await;
+}
+
+/// E3, E4, L3, L5: forgot (and resend) answer the same for an account, an
+/// unknown address, an unconfirmed account and a deactivated one; only
+/// the account gets mail.
+async fn same_answer_for_every_address(db: Db) {
+    let sink = smtp_sink();
+    let vars = env(&shared_sink_url(), &[("USER_ENABLE_CONFIRM_EMAIL", "true")]);
+    let h = start(&db, &pairs(&vars)).await;
+    let tag = unique("alike");
+    let [known, unknown, unconfirmed, disabled] =
+        ["known", "unknown", "unconfirmed", "disabled"].map(|who| format!("{tag}-{who}@example.com"));
+    for (address, name) in [(&known, "k"), (&disabled, "d")] {
+        let user = ext_user::NewUser {
+            email: Some(address.clone()),
+            username: Some(format!("{tag}{name}")),
+            password: ext_user::password::Password::new(PASSWORD.to_owned()),
+            roles: Vec::new(),
+            profile: serde_json::Map::new(),
+        };
+        h.manager.create_user(user).await.unwrap();
+    }
+    h.manager.set_active(&disabled, false).await.unwrap();
+    register(&h.app, &unconfirmed, &format!("{tag}u")).await;
+
+    for (endpoint, mailed) in [
+        ("/user/forgot-password", Some(&known)),
+        ("/user/resend-email-confirmation", Some(&unconfirmed)),
+    ] {
+        let mut seen = Vec::new();
+        for address in [&known, &unknown, &unconfirmed, &disabled] {
+            let answer = api_post(&h.app, endpoint, None, json!({"email": address})).await;
+            assert_eq!(answer.status, 202, "{endpoint} {address}: {}", answer.body);
+            seen.push((answer.status, answer.body.clone(), answer.header_names()));
+        }
+        assert!(
+            seen.windows(2).all(|pair| pair[0] == pair[1]),
+            "{endpoint}: {seen:?}"
+        );
+        let subject = if endpoint.contains("forgot") {
+            "Reset your password"
+        } else {
+            "Confirm your email"
+        };
+        mail_for(&sink, mailed.unwrap(), subject).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(count_to(&sink, &known, "Reset your password"), 1);
+    assert_eq!(
+        count_to(&sink, &unknown, ""),
+        0,
+        "E3: nothing to an unknown address"
+    );
+    assert_eq!(
+        count_to(&sink, &disabled, ""),
+        0,
+        "L5: nothing to a deactivated account"
+    );
+    assert_eq!(
+        count_to(&sink, &unconfirmed, "Reset your password"),
+        0,
+        "L3: no reset to an unconfirmed address"
+    );
+    assert_eq!(
+        count_to(&sink, &known, "Confirm your email"),
+        0,
+        "E4: no confirmation for a confirmed address"
+    );
+}
+
+#[actix_rt::test]
+async fn same_answer_for_every_address_on_sqlite() {
+    same_answer_for_every_address(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn same_answer_for_every_address_on_mongo() {
+    same_answer_for_every_address(Db::Mongo(with_database(&mongo_uri(), &unique("alike")))).await;
+}
+
+/// B4: three mails per address per hour, whoever asks and whether or not
+/// the address has an account; twenty mail requests per client per hour.
+async fn mail_limits(db: Db) {
+    let sink = smtp_sink();
+    let vars = env(&shared_sink_url(), &[]);
+    let h = start(&db, &pairs(&vars)).await;
+    let known = format!("{}@example.com", unique("limit"));
+    register(&h.app, &known, &unique("li")).await; // the welcome mail counts
+    let unknown = format!("{}@example.com", unique("limit-none"));
+    let forgot = |address: &str| api_post(&h.app, "/user/forgot-password", None, json!({"email": address}));
+    for _ in 0..2 {
+        assert_eq!(forgot(&known).await.status, 202);
+    }
+    for _ in 0..3 {
+        assert_eq!(forgot(&unknown).await.status, 202);
+    }
+    let (over_known, over_unknown) = (forgot(&known).await, forgot(&unknown).await);
+    assert_eq!(over_known.status, 429, "B4: {}", over_known.body);
+    assert!(over_known.header("retry-after").is_some());
+    assert_eq!(
+        (over_known.status, &over_known.body),
+        (over_unknown.status, &over_unknown.body),
+        "B4 does not enumerate"
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        count_to(&sink, &known, "Reset your password"),
+        2,
+        "B4: the refused request sent nothing"
+    );
+    // An hour later the address may get mail again.
+    h.clock.advance(3_600);
+    assert_eq!(forgot(&known).await.status, 202);
+
+    // Per client: 20 requests an hour, to any addresses.
+    h.clock.advance(3_600);
+    let mut statuses = Vec::new();
+    for n in 0..21 {
+        statuses.push(
+            forgot(&format!("{}-{n}@example.com", unique("spray")))
+                .await
+                .status,
+        );
+    }
+    assert!(statuses[..20].iter().all(|&s| s == 202), "{statuses:?}");
+    assert_eq!(statuses[20], 429, "B4: per client");
+}
+
+#[actix_rt::test]
+async fn mail_limits_on_sqlite() {
+    mail_limits(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn mail_limits_on_mongo() {
+    mail_limits(Db::Mongo(with_database(&mongo_uri(), &unique("limits")))).await;
+}
+
+/// E5 and L4: registering a taken address tells its owner; a username
+/// change and a password change are announced.
+async fn notices(db: Db) {
+    let sink = smtp_sink();
+    let vars = env(&shared_sink_url(), &[]);
+    let h = start(&db, &pairs(&vars)).await;
+    let address = format!("{}@example.com", unique("notice"));
+    let name = unique("nat");
+    register(&h.app, &address, &name).await;
+    mail_for(&sink, &address, "Welcome to").await;
+
+    let again = Browser::new()
+        .post(
+            &h.app,
+            "/user/register",
+            json!({"email": address, "username": unique("other"), "password": PASSWORD, "retype_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(again.status, 202, "E5: the same answer");
+    let attempt = mail_for(&sink, &address, "Someone tried to register").await;
+    assert!(!attempt.raw.contains(PASSWORD));
+
+    let mut browser = signed_in(&h.app, &name).await;
+    let renamed = unique("natalie");
+    let answer = browser
+        .post(
+            &h.app,
+            "/user/change-username",
+            json!({"new_username": renamed, "old_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let notice = mail_for(&sink, &address, "username").await;
+    let text = notice.text().unwrap();
+    assert!(text.contains(&name) && text.contains(&renamed), "L4: {text}");
+
+    let answer = browser
+        .post(
+            &h.app,
+            "/user/change-password",
+            json!({"old_password": PASSWORD, "new_password": NEW_PASSWORD, "retype_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let notice = mail_for(&sink, &address, "password").await;
+    assert!(
+        !notice.raw.contains(NEW_PASSWORD) && !notice.raw.contains(PASSWORD),
+        "L4: no password in it"
+    );
+}
+
+#[actix_rt::test]
+async fn notices_on_sqlite() {
+    notices(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn notices_on_mongo() {
+    notices(Db::Mongo(with_database(&mongo_uri(), &unique("notice")))).await;
+}
+
+/// The outbox: with the SMTP server down, a registration's mail waits;
+/// when the server is back, it arrives, once. Two app instances on one
+/// store, both with mail waiting, send each message once.
+async fn outage_loses_nothing_and_sends_once(db: Db) {
+    let mut server = SmtpServer::start();
+    let vars = env(&server.url(), &[]);
+    let a = start(&db, &pairs(&vars)).await;
+    let b = start(&db, &pairs(&vars)).await;
+    server.stop();
+    let tag = unique("outage");
+    let addresses: Vec<String> = (0..8).map(|n| format!("{tag}-{n}@example.com")).collect();
+    for (n, address) in addresses.iter().enumerate() {
+        register(&a.app, address, &format!("{tag}{n}")).await;
+    }
+    // Each message is tried, fails, and waits 30 s (by the app's clock).
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(server.sink().all_with(&tag).is_empty());
+
+    server.resume();
+    // Both instances' workers find the same messages due at once.
+    a.clock.advance(31);
+    b.clock.advance(31);
+    for address in &addresses {
+        mail_for(server.sink(), address, "Welcome to").await;
+    }
+    // Past any lease, in case one was left behind.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    a.clock.advance(600);
+    b.clock.advance(600);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    for address in &addresses {
+        assert_eq!(
+            count_to(server.sink(), address, "Welcome to"),
+            1,
+            "{address}: exactly once"
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn outage_loses_nothing_and_sends_once_on_sqlite() {
+    outage_loses_nothing_and_sends_once(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn outage_loses_nothing_and_sends_once_on_mongo() {
+    outage_loses_nothing_and_sends_once(Db::Mongo(with_database(&mongo_uri(), &unique("outage")))).await;
+}
+
+/// An app's template of the same name replaces the bundled one.
+#[actix_rt::test]
+async fn an_app_template_overrides_the_bundled_one() {
+    let folder = std::env::temp_dir().join(unique("mail-templates"));
+    std::fs::create_dir_all(folder.join("user/emails")).unwrap();
+    std::fs::write(
+        folder.join("user/emails/registered_subject.txt"),
+        "Hello from {{ app_name }}'s own template\n",
+    )
+    .unwrap();
+    let sink = smtp_sink();
+    let vars = env(
+        &shared_sink_url(),
+        &[
+            ("APP_TEMPLATE_FOLDER", folder.to_str().unwrap()),
+            ("USER_APP_NAME", "Notes"),
+        ],
+    );
+    let h = start(&sqlite(), &pairs(&vars)).await;
+    let address = format!("{}@example.com", unique("own"));
+    register(&h.app, &address, &unique("ow")).await;
+    let mail = mail_for(&sink, &address, "Hello from Notes's own template").await;
+    assert!(
+        mail.text().unwrap().contains("Your account"),
+        "the bundled message part stays"
+    );
+}
+
+/// Without `[app] public_url` no mail can carry a link: forgot-password is
+/// not mounted, and confirmation refuses to start.
+#[actix_rt::test]
+async fn links_need_a_public_url() {
+    let h = start(&sqlite(), &FAST_HASHING).await;
+    let answer = api_post(
+        &h.app,
+        "/user/forgot-password",
+        None,
+        json!({"email": "a@example.com"}),
+    )
+    .await;
+    assert_eq!(answer.status, 404);
+    let config = common::config(&sqlite(), &[("USER_ENABLE_CONFIRM_EMAIL", "true")]);
+    let failed = ext_core::AppBuilder::new(config)
+        .register(ext_orm::Orm::new())
+        .register(ext_core::session::Sessions::new())
+        .register(ext_core::session::Csrf::new())
+        .register(ext_user::Users::new())
+        .init()
+        .await
+        .err()
+        .expect("confirmation without a public URL");
+    assert!(failed.to_string().contains("public_url"), "{failed}");
+}
