@@ -29,7 +29,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-    let config = with_secret_key(Config::load()?)?;
+    let config = with_instance_defaults(Config::load()?)?;
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("user") {
         // `example-app user …`: administer accounts and exit.
@@ -70,20 +70,39 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The config, with `instance/secret_key` (created if missing) as the
-/// secret key when none is configured: the embedded defaults then sign
-/// sessions with a key of this installation's own.
-fn with_secret_key(config: Config) -> Result<Config, Box<dyn std::error::Error>> {
+/// The config, with the embedded defaults that depend on this
+/// installation, each only where nothing configures it:
+///
+/// - `instance/secret_key` (created if missing) as the secret key, so that
+///   sessions are signed with a key of this installation's own;
+/// - `http://<example.bind>` as `[app] public_url`, the origin of links in
+///   mail;
+/// - `instance/mail` as the folder mail is written to, when no
+///   `[user] mail_url` names an SMTP server.
+fn with_instance_defaults(config: Config) -> Result<Config, Box<dyn std::error::Error>> {
     let section = Section::new("app").env_alias("SECRET_KEY", "secret_key");
     let app: ext_core::config::AppSettings = config.section(&section)?;
-    if app.secret_key.is_some() {
+    let example: example_app::ExampleSettings = config.section(&example_app::section())?;
+    let user: serde_json::Map<String, serde_json::Value> = config.section(&Section::new("user"))?;
+    let mut defaults = Vec::new();
+    if app.secret_key.is_none() {
+        let path = std::path::Path::new("instance/secret_key");
+        let key = example_app::users::instance_secret_key(path)?;
+        tracing::warn!(path = %path.display(), "no SECRET_KEY configured: using the key kept in this file");
+        defaults.push(("SECRET_KEY".to_owned(), key));
+    }
+    if app.public_url.is_none() {
+        defaults.push(("APP_PUBLIC_URL".to_owned(), format!("http://{}", example.bind)));
+    }
+    if !user.contains_key("mail_url") && !user.contains_key("mail_folder") {
+        defaults.push(("USER_MAIL_FOLDER".to_owned(), "instance/mail".to_owned()));
+    }
+    if defaults.is_empty() {
         return Ok(config);
     }
-    let path = std::path::Path::new("instance/secret_key");
-    let key = example_app::users::instance_secret_key(path)?;
-    tracing::warn!(path = %path.display(), "no SECRET_KEY configured: using the key kept in this file");
-    let env = std::env::vars().chain([("SECRET_KEY".to_owned(), key)]);
-    Ok(Config::builder().env_vars(env).build()?)
+    Ok(Config::builder()
+        .env_vars(std::env::vars().chain(defaults))
+        .build()?)
 }
 
 /// The password for `example-app user`: `EXAMPLE_USER_PASSWORD`, else the

@@ -305,12 +305,12 @@ impl Extension for Users {
             None
         };
         let prefix = app.url_prefix("/user");
-        let openapi = crate::openapi::describe(&settings, &prefix, sessions.cookie_name());
         let outbox = outbox(app, &settings, &prefix, &store, &self.clock)?;
         let mut settings = settings;
         if outbox.is_none() {
             settings.enable_forgot_password = false;
         }
+        let openapi = crate::openapi::describe(&settings, &prefix, sessions.cookie_name());
         let routes_settings = settings.clone();
         if let Some(outbox) = &outbox {
             let (stop, stopped) = tokio::sync::watch::channel(false);

@@ -115,6 +115,50 @@ pub(crate) struct PersonalTokenRequest {
     expires_in_days: Option<i64>,
 }
 
+/// `POST forgot-password` and `resend-email-confirmation`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EmailRequest {
+    #[schema(format = Email, max_length = 254)]
+    email: String,
+}
+
+/// `POST reset-password/{token}`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ResetPasswordRequest {
+    /// 8 to 128 characters, not a common password.
+    #[schema(min_length = 8, max_length = 128)]
+    new_password: String,
+    /// Equal to `new_password`; required with `require_retype_password`.
+    retype_password: Option<String>,
+}
+
+/// `POST confirm-email/{token}`: nothing, or an empty object.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EmptyRequest {}
+
+/// What a link is for (its GET, which changes nothing).
+#[derive(Serialize, ToSchema)]
+pub(crate) struct LinkResponse {
+    /// `reset_password` or `confirm_email`.
+    purpose: String,
+    email: Option<String>,
+    /// Seconds since the epoch.
+    expires_at: i64,
+}
+
+/// An outcome: `requested`, `password-reset`, `email-confirmed`.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StatusResponse {
+    status: String,
+    detail: Option<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub(crate) struct RegisteredResponse {
     status: String,
@@ -249,10 +293,14 @@ fn operation(op: &Operation) -> PathItem {
                 .build(),
         ));
     }
-    if op.path.ends_with("/{id}") {
+    for name in op
+        .path
+        .split('/')
+        .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+    {
         builder = builder.parameter(
             ParameterBuilder::new()
-                .name("id")
+                .name(name)
                 .parameter_in(ParameterIn::Path)
                 .required(Required::True)
                 .schema(Some(utoipa::openapi::schema::Object::with_type(
@@ -337,9 +385,79 @@ pub(crate) fn describe(settings: &UserSettings, prefix: &str, cookie: &str) -> O
                 "Registered, unless the email was taken",
                 Some("RegisteredResponse"),
             ),
-            errors: &[400, 409, 422],
+            errors: &[400, 409, 422, 429],
             access: Access::Anyone,
         });
+    }
+    if settings.enable_forgot_password {
+        let link = format!("{}/{{token}}", at(&settings.reset_password_url));
+        ops.extend([
+            Operation {
+                method: HttpMethod::Post,
+                path: at(&settings.forgot_password_url),
+                id: "forgot_password",
+                summary: "Mail a password reset link (the same answer for every address)",
+                body: Some("EmailRequest"),
+                ok: ("202", "Requested", Some("StatusResponse")),
+                errors: &[400, 422, 429],
+                access: Access::Anyone,
+            },
+            Operation {
+                method: HttpMethod::Get,
+                path: link.clone(),
+                id: "describe_reset_link",
+                summary: "What a reset link is for (changes nothing)",
+                body: None,
+                ok: ("200", "A usable link", Some("LinkResponse")),
+                errors: &[400],
+                access: Access::Anyone,
+            },
+            Operation {
+                method: HttpMethod::Post,
+                path: link,
+                id: "reset_password",
+                summary: "Set a new password with a reset link (once; signs nobody in)",
+                body: Some("ResetPasswordRequest"),
+                ok: ("200", "The password is set", Some("StatusResponse")),
+                errors: &[400, 422],
+                access: Access::Anyone,
+            },
+        ]);
+    }
+    if settings.enable_confirm_email {
+        let link = format!("{}/{{token}}", at(&settings.confirm_email_url));
+        ops.extend([
+            Operation {
+                method: HttpMethod::Post,
+                path: at(&settings.resend_email_confirmation_url),
+                id: "resend_email_confirmation",
+                summary: "Mail a new confirmation link (the same answer for every address)",
+                body: Some("EmailRequest"),
+                ok: ("202", "Requested", Some("StatusResponse")),
+                errors: &[400, 422, 429],
+                access: Access::Anyone,
+            },
+            Operation {
+                method: HttpMethod::Get,
+                path: link.clone(),
+                id: "describe_confirm_link",
+                summary: "What a confirmation link is for (changes nothing)",
+                body: None,
+                ok: ("200", "A usable link", Some("LinkResponse")),
+                errors: &[400],
+                access: Access::Anyone,
+            },
+            Operation {
+                method: HttpMethod::Post,
+                path: link,
+                id: "confirm_email",
+                summary: "Confirm the address with its link (once; signs nobody in)",
+                body: Some("EmptyRequest"),
+                ok: ("200", "Confirmed", Some("StatusResponse")),
+                errors: &[400],
+                access: Access::Anyone,
+            },
+        ]);
     }
     if settings.enable_change_password {
         ops.push(Operation {
@@ -452,6 +570,11 @@ pub(crate) fn describe(settings: &UserSettings, prefix: &str, cookie: &str) -> O
         .schema_from::<RefreshRequest>()
         .schema_from::<PersonalTokenRequest>()
         .schema_from::<RegisteredResponse>()
+        .schema_from::<EmailRequest>()
+        .schema_from::<ResetPasswordRequest>()
+        .schema_from::<EmptyRequest>()
+        .schema_from::<LinkResponse>()
+        .schema_from::<StatusResponse>()
         .schema_from::<UserResponse>()
         .schema_from::<SignedInResponse>()
         .schema_from::<PasswordChangedResponse>()
@@ -479,7 +602,7 @@ pub(crate) fn describe(settings: &UserSettings, prefix: &str, cookie: &str) -> O
         .build();
     let mut components = components;
     if settings.require_retype_password {
-        for name in ["RegisterRequest", "ChangePasswordRequest"] {
+        for name in ["RegisterRequest", "ChangePasswordRequest", "ResetPasswordRequest"] {
             if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
                 object.required.push("retype_password".to_owned());
             }

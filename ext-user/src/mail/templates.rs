@@ -11,7 +11,6 @@
 //! autoescaping rule (HTML escaped, text not).
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use minijinja::{path_loader, AutoEscape, Environment, UndefinedBehavior};
