@@ -209,15 +209,36 @@ pub(crate) async fn authenticate(req: &HttpRequest) -> Result<Option<Authenticat
     Ok(found)
 }
 
+/// Marks a request whose route takes users with an unconfirmed email
+/// ([`crate::RequireUser::allow_unconfirmed_email`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UnconfirmedAllowed;
+
+/// [`authenticate`], refusing a user whose email still needs confirming
+/// (L6) unless the route allows them.
+async fn confirmed(req: &HttpRequest) -> Result<Option<Authenticated>, UserError> {
+    let found = authenticate(req).await?;
+    if let Some(found) = &found {
+        let settings = &manager(req)?.settings;
+        let record = &found.cached.record;
+        let unconfirmed =
+            settings.enable_confirm_email && record.email.is_some() && record.email_confirmed_at.is_none();
+        if unconfirmed && req.extensions().get::<UnconfirmedAllowed>().is_none() {
+            return Err(UserError::EmailUnconfirmed);
+        }
+    }
+    Ok(found)
+}
+
 /// The signed-in user, looked up once per request.
 pub(crate) async fn resolve(req: &HttpRequest) -> Result<Option<Arc<User>>, UserError> {
-    Ok(authenticate(req).await?.map(|found| found.user))
+    Ok(confirmed(req).await?.map(|found| found.user))
 }
 
 /// The account holder, for routes that manage the account: a session or
 /// an access token, never a personal access token.
 pub(crate) async fn account_holder(req: &HttpRequest) -> Result<Authenticated, UserError> {
-    let found = authenticate(req).await?.ok_or(UserError::Unauthenticated)?;
+    let found = confirmed(req).await?.ok_or(UserError::Unauthenticated)?;
     if found.credential == Credential::PersonalToken {
         return Err(UserError::WrongCredential("a session or an access token"));
     }

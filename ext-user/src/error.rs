@@ -64,6 +64,10 @@ pub enum UserError {
     /// changed. The answer never says which.
     #[error("invalid link")]
     InvalidLink,
+    /// Signed in, but the email still needs confirming, and the route does
+    /// not allow that (403).
+    #[error("email not confirmed")]
+    EmailUnconfirmed,
     /// Signed in, without the roles the route needs (403).
     #[error("not allowed")]
     Forbidden,
@@ -145,6 +149,10 @@ impl UserError {
                 "Not with this credential",
             )
             .with_detail(format!("This needs {needs}.")),
+            UserError::EmailUnconfirmed => {
+                Problem::typed("email-unconfirmed", StatusCode::FORBIDDEN, "Email not confirmed")
+                    .with_detail("Confirm your email address first, with the link mailed to it.")
+            }
             UserError::Forbidden => Problem::typed("forbidden", StatusCode::FORBIDDEN, "Forbidden")
                 .with_detail("Your account does not have the roles this resource needs."),
             UserError::Busy => Problem::typed("busy", StatusCode::SERVICE_UNAVAILABLE, "Busy")

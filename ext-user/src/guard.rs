@@ -29,18 +29,49 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::{Error, ResponseError};
 
-use crate::auth::resolve;
+use actix_web::HttpMessage;
+
+use crate::auth::{resolve, UnconfirmedAllowed};
 use crate::{Roles, UserError};
 
 /// Middleware that lets only signed-in users (with the given roles) by.
+///
+/// When email confirmation is on and `allow_login_without_confirmed_email`
+/// lets unconfirmed users sign in, they are refused (403
+/// `email-unconfirmed`) everywhere but behind
+/// [`RequireUser::allow_unconfirmed_email`], as Flask-User's
+/// `@allow_unconfirmed_email`; that also holds for [`crate::CurrentUser`]
+/// in the routes it wraps.
 #[derive(Clone, Debug)]
 pub struct RequireUser {
     roles: Option<Arc<Roles>>,
+    allow_unconfirmed: bool,
+}
+
+impl RequireUser {
+    /// Lets users whose email is not confirmed yet by, too.
+    ///
+    /// ```
+    /// use actix_web::{web, HttpResponse};
+    /// use ext_user::login_required;
+    ///
+    /// let welcome = web::resource("/welcome")
+    ///     .wrap(login_required().allow_unconfirmed_email())
+    ///     .get(|| async { HttpResponse::Ok().body("check your mail") });
+    /// # let _ = welcome;
+    /// ```
+    pub fn allow_unconfirmed_email(mut self) -> Self {
+        self.allow_unconfirmed = true;
+        self
+    }
 }
 
 /// Signed-in users only (Flask-User's `@login_required`).
 pub fn login_required() -> RequireUser {
-    RequireUser { roles: None }
+    RequireUser {
+        roles: None,
+        allow_unconfirmed: false,
+    }
 }
 
 /// Signed-in users who meet `roles` (`@roles_required`; nest groups with
@@ -48,6 +79,7 @@ pub fn login_required() -> RequireUser {
 pub fn roles_required(roles: Roles) -> RequireUser {
     RequireUser {
         roles: Some(Arc::new(roles)),
+        allow_unconfirmed: false,
     }
 }
 
@@ -75,6 +107,7 @@ where
         ready(Ok(RequireUserService {
             service: Rc::new(service),
             roles: self.roles.clone(),
+            allow_unconfirmed: self.allow_unconfirmed,
         }))
     }
 }
@@ -84,6 +117,7 @@ where
 pub struct RequireUserService<S> {
     service: Rc<S>,
     roles: Option<Arc<Roles>>,
+    allow_unconfirmed: bool,
 }
 
 impl<S, B> Service<ServiceRequest> for RequireUserService<S>
@@ -100,6 +134,9 @@ where
     fn call(&self, req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
         let roles = self.roles.clone();
+        if self.allow_unconfirmed {
+            req.extensions_mut().insert(UnconfirmedAllowed);
+        }
         Box::pin(async move {
             let verdict = match resolve(req.request()).await {
                 Ok(Some(user)) => match &roles {

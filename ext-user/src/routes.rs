@@ -13,7 +13,7 @@ use ext_core::Problem;
 use serde_json::{json, Value};
 
 use crate::api_tokens::Credential;
-use crate::auth::{self, account_holder, resolve, Authenticated};
+use crate::auth::{self, account_holder, Authenticated};
 use crate::body::Body;
 use crate::events::UserEvent;
 use crate::identifier::{Login, Username};
@@ -273,7 +273,8 @@ impl SignInMode {
 }
 
 async fn sign_out(req: HttpRequest, manager: web::Data<UserManager>) -> Result<HttpResponse, UserError> {
-    let user = resolve(&req).await?;
+    // Anyone signed in may sign out, confirmed or not.
+    let user = auth::authenticate(&req).await?.map(|found| found.user);
     if let Some(session) = req.session() {
         auth::sign_out(&session);
     }

@@ -952,3 +952,55 @@ async fn forgot_takes_as_long_for_every_address() {
     let _ = std::fs::remove_dir_all(&folder);
     db.drop_now().await;
 }
+
+/// L6 with `allow_login_without_confirmed_email`: an unconfirmed user
+/// signs in, but reaches only the routes that allow it
+/// (`login_required().allow_unconfirmed_email()`); sign-out works; once
+/// confirmed, everything does.
+async fn unconfirmed_users_reach_allowed_routes_only(db: Db) {
+    let sink = smtp_sink();
+    let vars = env(
+        &shared_sink_url(),
+        &[
+            ("USER_ENABLE_CONFIRM_EMAIL", "true"),
+            ("USER_ALLOW_LOGIN_WITHOUT_CONFIRMED_EMAIL", "true"),
+        ],
+    );
+    let h = start(&db, &pairs(&vars)).await;
+    let address = format!("{}@example.com", unique("early"));
+    let name = unique("ea");
+    register(&h.app, &address, &name).await;
+    let mut browser = signed_in(&h.app, &name).await;
+    for path in ["/private", "/account", "/user/me"] {
+        let refused = browser.get(&h.app, path).await;
+        assert_eq!(refused.status, 403, "L6: {path}: {}", refused.body);
+        assert_eq!(
+            refused.json()["type"],
+            "urn:actix-flask-ext:problem:email-unconfirmed"
+        );
+    }
+    assert_eq!(
+        browser.get(&h.app, "/welcome").await.status,
+        200,
+        "allowed while unconfirmed"
+    );
+    let mail = mail_for(&sink, &address, "Confirm your email").await;
+    let (path, _) = link(&mail, "/user/confirm-email/");
+    assert_eq!(Browser::new().post(&h.app, &path, json!({})).await.status, 200);
+    assert_eq!(browser.get(&h.app, "/private").await.status, 200, "confirmed");
+    assert_eq!(
+        browser.post(&h.app, "/user/sign-out", json!({})).await.status,
+        204
+    );
+}
+
+#[actix_rt::test]
+async fn unconfirmed_users_reach_allowed_routes_only_on_sqlite() {
+    unconfirmed_users_reach_allowed_routes_only(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn unconfirmed_users_reach_allowed_routes_only_on_mongo() {
+    unconfirmed_users_reach_allowed_routes_only(Db::Mongo(with_database(&mongo_uri(), &unique("early"))))
+        .await;
+}

@@ -120,6 +120,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/account")
             .wrap(ext_user::login_required())
             .get(|| async { HttpResponse::Ok().body("account") }),
+    )
+    .service(
+        web::resource("/welcome")
+            .wrap(ext_user::login_required().allow_unconfirmed_email())
+            .get(|user: CurrentUser| async move { HttpResponse::Ok().body(format!("welcome {}", user.id)) }),
     );
 }
 
