@@ -1,5 +1,5 @@
 //! The email flows' endpoints: forgot password and reset, resend
-//! confirmation and confirm.
+//! confirmation and confirm, change email and its confirmation.
 //!
 //! - A token link answers GET with what it is for and changes nothing (a
 //!   mail scanner's prefetch uses nothing up, T6); POST does the change.
@@ -24,7 +24,7 @@ use ext_core::session::SessionExt;
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
-use crate::auth;
+use crate::auth::{self, account_holder};
 use crate::body::Body;
 use crate::events::UserEvent;
 use crate::identifier::Email;
@@ -70,6 +70,17 @@ pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
             settings.reset_password_url.clone(),
             web::get().to(describe_reset),
             web::post().to(reset_password),
+        ));
+    }
+    if settings.enable_change_email {
+        cfg.service(post_only(
+            &settings.change_email_url,
+            web::post().to(change_email),
+        ));
+        cfg.service(link(
+            settings.change_email_url.clone(),
+            web::get().to(describe_change),
+            web::post().to(confirm_change),
         ));
     }
     if settings.enable_confirm_email {
@@ -305,5 +316,105 @@ async fn confirm_email(
     Ok(link_answer(
         StatusCode::OK,
         json!({ "status": "email-confirmed" }),
+    ))
+}
+
+const CHANGE: &str = "A link is on its way to the new address: the account moves there when it is followed.";
+
+/// L2: the password in the same request is the fresh re-authentication a
+/// change of address needs (a wrong one counts on the account's
+/// throttle). The answer is the same whether or not another account has
+/// the new address: then no mail goes out (and the link would be refused).
+async fn change_email(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
+    let holder = account_holder(&req).await?;
+    let record = &holder.cached.record;
+    let mut body = Body::parse(&body)?;
+    let new = body.required("new_email")?;
+    let password = body.password("password")?;
+    body.finish()?;
+    let new = Email::parse(&new).map_err(|detail| UserError::invalid("new_email", detail))?;
+    if record.email_key.as_deref() == Some(new.key()) {
+        return Err(UserError::invalid(
+            "new_email",
+            "is the account's address already",
+        ));
+    }
+    crate::routes::confirm_current_password(&manager, record, "password", &password).await?;
+    manager.count_mail(&req, new.key()).await?;
+    let taken = manager
+        .store
+        .by_email(new.key())
+        .await
+        .map_err(UserError::Store)?
+        .is_some();
+    if !taken {
+        let outbox = manager.outbox()?;
+        let mail = outbox.message(kind::CHANGE_EMAIL, new.as_str(), Some(record), json!({}))?;
+        outbox.enqueue(&mail).await?;
+    }
+    Ok(answer(
+        StatusCode::ACCEPTED,
+        json!({ "status": "requested", "detail": CHANGE }),
+    ))
+}
+
+async fn describe_change(
+    manager: web::Data<UserManager>,
+    token: web::Path<String>,
+) -> Result<HttpResponse, UserError> {
+    let (record, _) = manager.check_email_token(&token, Purpose::ChangeEmail).await?;
+    Ok(link_answer(
+        StatusCode::OK,
+        json!({ "purpose": "change_email", "email": record.address, "expires_at": record.expires_at }),
+    ))
+}
+
+/// Moves the account to the link's address: confirmed (the link proved
+/// it), every token revoked (J6), the old address told (L4). Outstanding
+/// links to the old address die with it (T5).
+async fn confirm_change(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
+    let (record, user) = manager.check_email_token(&token, Purpose::ChangeEmail).await?;
+    if !body.is_empty() {
+        Body::parse(&body)?.finish()?;
+    }
+    let address = record.address.clone().ok_or(UserError::InvalidLink)?;
+    let new = Email::parse(&address).map_err(|_| UserError::InvalidLink)?;
+    manager.use_email_token(&record).await?;
+    let now = manager.now();
+    let change = Change::Email {
+        shown: new.as_str().to_owned(),
+        key: new.key().to_owned(),
+        confirmed_at: now,
+    };
+    match manager.update(&user.id, &change).await? {
+        Update::Done => {}
+        Update::NotFound => return Err(UserError::InvalidLink),
+        Update::Taken(field) => return Err(UserError::Taken(field)),
+    }
+    manager
+        .store
+        .revoke_refresh_of(&user.id)
+        .await
+        .map_err(UserError::Store)?;
+    manager
+        .notify(kind::EMAIL_CHANGED, &user, json!({ "new_email": new.as_str() }))
+        .await;
+    let mut moved = user.clone();
+    moved.email = Some(new.as_str().to_owned());
+    moved.email_key = Some(new.key().to_owned());
+    moved.email_confirmed_at = Some(now);
+    auth::refresh_user(&req, User::from(&moved));
+    Ok(link_answer(
+        StatusCode::OK,
+        json!({ "status": "email-changed", "user": User::from(&moved) }),
     ))
 }

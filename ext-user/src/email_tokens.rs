@@ -41,6 +41,7 @@ pub(crate) fn mint(
         created_at: now,
         expires_at: now.saturating_add(lifetime),
         used_at: None,
+        address: None,
     };
     Ok((token, record))
 }
@@ -78,9 +79,9 @@ impl UserManager {
             .filter(|user| user.active)
             .filter(|user| user.email_key.as_deref() == Some(record.email_key.as_str()))
             .ok_or(UserError::InvalidLink)?;
-        // A reset link dies with the password it was issued under; a
-        // confirmation link only with its address.
-        if purpose == Purpose::ResetPassword && user.stamp != record.stamp {
+        // A reset or change-email link dies with the password it was
+        // issued under; a confirmation link only with its address.
+        if matches!(purpose, Purpose::ResetPassword | Purpose::ChangeEmail) && user.stamp != record.stamp {
             return Err(UserError::InvalidLink);
         }
         Ok((record, user))

@@ -235,6 +235,7 @@ fn outbox(
     let links = crate::mail::outbox::Links {
         confirm_email: format!("{prefix}{}", settings.confirm_email_url),
         reset_password: format!("{prefix}{}", settings.reset_password_url),
+        change_email: format!("{prefix}{}", settings.change_email_url),
         public_url,
     };
     Ok(Some(Arc::new(crate::mail::outbox::Outbox::new(
@@ -309,6 +310,7 @@ impl Extension for Users {
         let mut settings = settings;
         if outbox.is_none() {
             settings.enable_forgot_password = false;
+            settings.enable_change_email = false;
         }
         let openapi = crate::openapi::describe(&settings, &prefix, sessions.cookie_name());
         let routes_settings = settings.clone();

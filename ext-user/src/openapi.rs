@@ -124,6 +124,24 @@ pub(crate) struct EmailRequest {
     email: String,
 }
 
+/// `POST change-email`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ChangeEmailRequest {
+    #[schema(format = Email, max_length = 254)]
+    new_email: String,
+    /// The current password (fresh re-authentication).
+    password: String,
+}
+
+/// The account, moved to its new address.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EmailChangedResponse {
+    status: String,
+    user: User,
+}
+
 /// `POST reset-password/{token}`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -424,6 +442,41 @@ pub(crate) fn describe(settings: &UserSettings, prefix: &str, cookie: &str) -> O
             },
         ]);
     }
+    if settings.enable_change_email {
+        let link = format!("{}/{{token}}", at(&settings.change_email_url));
+        ops.extend([
+            Operation {
+                method: HttpMethod::Post,
+                path: at(&settings.change_email_url),
+                id: "change_email",
+                summary: "Mail a link that moves the account to a new address (needs the password)",
+                body: Some("ChangeEmailRequest"),
+                ok: ("202", "Requested", Some("StatusResponse")),
+                errors: &[400, 401, 403, 422, 429],
+                access: Access::SignedIn,
+            },
+            Operation {
+                method: HttpMethod::Get,
+                path: link.clone(),
+                id: "describe_change_email_link",
+                summary: "What a change-email link is for (changes nothing)",
+                body: None,
+                ok: ("200", "A usable link", Some("LinkResponse")),
+                errors: &[400],
+                access: Access::Anyone,
+            },
+            Operation {
+                method: HttpMethod::Post,
+                path: link,
+                id: "confirm_change_email",
+                summary: "Move the account to the link's address (once)",
+                body: Some("EmptyRequest"),
+                ok: ("200", "Moved", Some("EmailChangedResponse")),
+                errors: &[400, 409],
+                access: Access::Anyone,
+            },
+        ]);
+    }
     if settings.enable_confirm_email {
         let link = format!("{}/{{token}}", at(&settings.confirm_email_url));
         ops.extend([
@@ -571,6 +624,8 @@ pub(crate) fn describe(settings: &UserSettings, prefix: &str, cookie: &str) -> O
         .schema_from::<PersonalTokenRequest>()
         .schema_from::<RegisteredResponse>()
         .schema_from::<EmailRequest>()
+        .schema_from::<ChangeEmailRequest>()
+        .schema_from::<EmailChangedResponse>()
         .schema_from::<ResetPasswordRequest>()
         .schema_from::<EmptyRequest>()
         .schema_from::<LinkResponse>()

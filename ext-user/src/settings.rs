@@ -67,6 +67,17 @@ pub struct UserSettings {
     /// `USER_ENABLE_FORGOT_PASSWORD`: a reset link by mail. Default true;
     /// off, with a warning, while `[app] public_url` is unset.
     pub enable_forgot_password: bool,
+    /// Users may move their account to another address: the new address
+    /// gets a link, and the account moves when it is followed (the old
+    /// address keeps working until then, and is told afterwards). Needs
+    /// the password in the request. Default true; off, like
+    /// forgot-password, while `[app] public_url` is unset. (Flask-User has
+    /// only its multiple-emails screens.)
+    pub enable_change_email: bool,
+    /// How long a change-email link works, seconds. Default 86400.
+    pub change_email_expiration: i64,
+    /// The change-email endpoint; its link is `…/{token}`.
+    pub change_email_url: String,
     /// `USER_ALLOW_LOGIN_WITHOUT_CONFIRMED_EMAIL`. Default false.
     pub allow_login_without_confirmed_email: bool,
     /// `USER_AUTO_LOGIN_AFTER_CONFIRM`. Default false (Flask-User: true): a
@@ -244,6 +255,9 @@ impl Default for UserSettings {
             require_retype_password: true,
             enable_confirm_email: false,
             enable_forgot_password: true,
+            enable_change_email: true,
+            change_email_expiration: 86_400,
+            change_email_url: "/change-email".to_owned(),
             allow_login_without_confirmed_email: false,
             auto_login_after_confirm: false,
             auto_login_after_reset_password: false,
@@ -333,6 +347,7 @@ impl UserSettings {
         for (key, seconds) in [
             ("user.confirm_email_expiration", self.confirm_email_expiration),
             ("user.reset_password_expiration", self.reset_password_expiration),
+            ("user.change_email_expiration", self.change_email_expiration),
         ] {
             if !(60..=30 * 86_400).contains(&seconds) {
                 return Err(ExtensionError::invalid_setting(
@@ -441,6 +456,7 @@ impl UserSettings {
                 "user.resend_email_confirmation_url",
                 &self.resend_email_confirmation_url,
             ),
+            ("user.change_email_url", &self.change_email_url),
         ] {
             if !path.starts_with('/') || path.contains(['{', '}', '?', '#']) {
                 return Err(ExtensionError::invalid_setting(

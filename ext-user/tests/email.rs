@@ -1004,3 +1004,131 @@ async fn unconfirmed_users_reach_allowed_routes_only_on_mongo() {
     unconfirmed_users_reach_allowed_routes_only(Db::Mongo(with_database(&mongo_uri(), &unique("early"))))
         .await;
 }
+
+/// Change email: the password is required (L2); the link goes to the new
+/// address and changes nothing on GET (T6); following it moves the
+/// account, revokes its tokens (J6), voids links sent to the old address
+/// (T5) and tells the old address (L3, L4); sign-in then takes the new
+/// address only.
+async fn change_email(db: Db) {
+    let sink = smtp_sink();
+    let vars = env(&shared_sink_url(), &[]);
+    let h = start(&db, &pairs(&vars)).await;
+    let old = format!("{}@example.com", unique("move-old"));
+    let new = format!("{}@example.com", unique("move-new"));
+    let name = unique("mo");
+    register(&h.app, &old, &name).await;
+    let (stale_reset, _) = reset_link(&h.app, &sink, &old).await;
+    let mut browser = signed_in(&h.app, &name).await;
+    let (access, _) = tokens_for(&h.app, &name).await;
+
+    let unsure = browser
+        .post(
+            &h.app,
+            "/user/change-email",
+            json!({"new_email": new, "password": "not the password"}),
+        )
+        .await;
+    assert_eq!(
+        (unsure.status, unsure.json()["field"].as_str()),
+        (422, Some("password")),
+        "L2: {}",
+        unsure.body
+    );
+    let asked = browser
+        .post(
+            &h.app,
+            "/user/change-email",
+            json!({"new_email": new, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    let mail = mail_for(&sink, &new, "Confirm your new email").await;
+    let (path, _) = link(&mail, "/user/change-email/");
+    for _ in 0..3 {
+        let seen = Browser::new().get(&h.app, &path).await;
+        assert_eq!(seen.status, 200, "{}", seen.body);
+        assert_eq!(seen.json()["email"], new.as_str());
+        assert_link_headers(&seen);
+    }
+    let still = h.manager.find(&name).await.unwrap().unwrap();
+    assert_eq!(
+        still.email.as_deref(),
+        Some(old.as_str()),
+        "T6: GET moved nothing"
+    );
+
+    let moved = Browser::new().post(&h.app, &path, json!({})).await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.json()["user"]["email"], new.as_str());
+    assert_eq!(
+        Browser::new().post(&h.app, &path, json!({})).await.status,
+        400,
+        "T2"
+    );
+    assert_eq!(
+        common::bearer_get(&h.app, "/user/me", &access).await.status,
+        401,
+        "J6: an email change revokes tokens"
+    );
+    assert_eq!(
+        Browser::new().get(&h.app, &stale_reset).await.status,
+        400,
+        "T5: a link to the old address"
+    );
+    let notice = mail_for(&sink, &old, "was changed").await;
+    assert!(
+        notice.text().unwrap().contains(&new),
+        "L4: the old address is told where"
+    );
+    let by_old = Browser::new()
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": old, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(by_old.status, 401);
+    let by_new = Browser::new()
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": new, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(by_new.status, 200, "{}", by_new.body);
+    assert!(
+        by_new.json()["user"]["email_confirmed_at"].is_number(),
+        "the link confirmed it"
+    );
+    assert_eq!(
+        browser.get(&h.app, "/private").await.status,
+        200,
+        "this session goes on"
+    );
+
+    // Another account's address: the same answer, and no mail.
+    let other = format!("{}@example.com", unique("taken"));
+    register(&h.app, &other, &unique("ot")).await;
+    let mut browser = signed_in(&h.app, &name).await;
+    let taken = browser
+        .post(
+            &h.app,
+            "/user/change-email",
+            json!({"new_email": other, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!((taken.status, &taken.body), (202, &asked.body));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(count_to(&sink, &other, "Confirm your new email"), 0);
+}
+
+#[actix_rt::test]
+async fn change_email_on_sqlite() {
+    change_email(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn change_email_on_mongo() {
+    change_email(Db::Mongo(with_database(&mongo_uri(), &unique("move")))).await;
+}

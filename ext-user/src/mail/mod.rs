@@ -29,6 +29,10 @@ pub(crate) mod kind {
     pub(crate) const PASSWORD_CHANGED: &str = "password_changed";
     /// The username was changed.
     pub(crate) const USERNAME_CHANGED: &str = "username_changed";
+    /// The link that moves the account to a new address, to that address.
+    pub(crate) const CHANGE_EMAIL: &str = "change_email";
+    /// The address was changed, to the old address.
+    pub(crate) const EMAIL_CHANGED: &str = "email_changed";
 }
 
 /// Renders and sends messages.

@@ -35,6 +35,7 @@ pub(crate) struct Links {
     pub(crate) public_url: String,
     pub(crate) confirm_email: String,
     pub(crate) reset_password: String,
+    pub(crate) change_email: String,
 }
 
 /// The outbox: enqueueing (for requests) and the worker.
@@ -215,18 +216,31 @@ impl Outbox {
                 &self.links.reset_password,
                 "reset_password_link",
             )),
+            kind::CHANGE_EMAIL => Some((
+                Purpose::ChangeEmail,
+                self.settings.change_email_expiration,
+                &self.links.change_email,
+                "change_email_link",
+            )),
             _ => None,
         };
         if let Some((purpose, lifetime, path, variable)) = link {
+            // A change-email link goes to the new address; the others to
+            // the account's own, which must still be it.
+            let to_own =
+                user.as_ref().and_then(|user| user.email.as_deref()) == Some(mail.to_address.as_str());
             let Some(user) = user.filter(|user| {
                 user.active
-                    && user.email.as_deref() == Some(mail.to_address.as_str())
+                    && (to_own != (purpose == Purpose::ChangeEmail))
                     && !(purpose == Purpose::ConfirmEmail && user.email_confirmed_at.is_some())
             }) else {
                 return Ok(None);
             };
-            let (token, record) =
+            let (token, mut record) =
                 mint(&user, purpose, self.clock.now(), lifetime).map_err(|error| error.to_string())?;
+            if purpose == Purpose::ChangeEmail {
+                record.address = Some(mail.to_address.clone());
+            }
             self.store
                 .insert_email_token(&record)
                 .await

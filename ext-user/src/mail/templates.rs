@@ -43,6 +43,12 @@ const BUNDLED: &[(&str, &str)] = bundled![
     "username_changed_subject.txt",
     "username_changed_message.txt",
     "username_changed_message.html",
+    "change_email_subject.txt",
+    "change_email_message.txt",
+    "change_email_message.html",
+    "email_changed_subject.txt",
+    "email_changed_message.txt",
+    "email_changed_message.html",
 ];
 
 /// Escapes as Jinja2's markupsafe does (`&`, `<`, `>`, `"`, `'`), so a
@@ -156,8 +162,11 @@ mod tests {
             confirm_email_link => "https://notes.example/user/confirm-email/T",
             reset_password_link => "https://notes.example/user/reset-password/T",
             how => "changed", old_username => "anne",
+            change_email_link => "https://notes.example/user/change-email/T", new_email => "b@example.com",
         };
         for kind in [
+            "change_email",
+            "email_changed",
             "confirm_email",
             "reset_password",
             "registered",

@@ -11,6 +11,8 @@ pub enum Purpose {
     ConfirmEmail,
     /// Sets a new password.
     ResetPassword,
+    /// Moves the account to the address it was sent to.
+    ChangeEmail,
 }
 
 impl Purpose {
@@ -19,6 +21,7 @@ impl Purpose {
         match self {
             Purpose::ConfirmEmail => "confirm_email",
             Purpose::ResetPassword => "reset_password",
+            Purpose::ChangeEmail => "change_email",
         }
     }
 }
@@ -46,6 +49,9 @@ pub struct EmailTokenRecord {
     pub expires_at: i64,
     /// When it was used, if it was.
     pub used_at: Option<i64>,
+    /// For [`Purpose::ChangeEmail`]: the new address, as typed (the token
+    /// was mailed to it).
+    pub address: Option<String>,
 }
 
 impl fmt::Debug for EmailTokenRecord {

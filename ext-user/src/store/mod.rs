@@ -134,6 +134,16 @@ pub enum Change {
         /// The new stamp.
         stamp: String,
     },
+    /// A new email address, confirmed at `confirmed_at`; moves the token
+    /// version on.
+    Email {
+        /// As typed.
+        shown: String,
+        /// Its key.
+        key: String,
+        /// When it was confirmed.
+        confirmed_at: i64,
+    },
     /// The email address was confirmed at this time.
     EmailConfirmed {
         /// Seconds since the epoch.
@@ -152,6 +162,7 @@ impl fmt::Debug for Change {
             Change::RemoveRole(role) => f.debug_tuple("RemoveRole").field(role).finish(),
             Change::RevokeAll { .. } => f.write_str("RevokeAll"),
             Change::EmailConfirmed { at } => f.debug_tuple("EmailConfirmed").field(at).finish(),
+            Change::Email { shown, .. } => f.debug_tuple("Email").field(shown).finish(),
         }
     }
 }
@@ -163,7 +174,7 @@ pub enum Update {
     Done,
     /// No user has this id.
     NotFound,
-    /// The new username is taken; nothing was written.
+    /// The new username or email is taken; nothing was written.
     Taken(Field),
 }
 

@@ -274,6 +274,20 @@ impl UserStore for MongoUserStore {
                 "$inc": { "token_version": 1_i64 },
             },
             Change::EmailConfirmed { at } => doc! { "$set": { "email_confirmed_at": at } },
+            Change::Email {
+                shown,
+                key,
+                confirmed_at,
+            } => {
+                let update = doc! {
+                    "$set": { "email": shown, "email_key": key, "email_confirmed_at": confirmed_at },
+                    "$inc": { "token_version": 1_i64 },
+                };
+                return Ok(match self.apply(id, update).await? {
+                    Update::Taken(_) => Update::Taken(Field::Email),
+                    done => done,
+                });
+            }
         };
         self.apply(id, update).await
     }

@@ -39,6 +39,7 @@ fn token(document: &Document) -> Result<EmailTokenRecord, MongoStoreError> {
         created_at: integer(document, "created_at").unwrap_or(0),
         expires_at: integer(document, "expires_at").unwrap_or(0),
         used_at: integer(document, "used_at"),
+        address: document.get_str("address").ok().map(str::to_owned),
     })
 }
 
@@ -98,6 +99,9 @@ impl MongoUserStore {
         };
         if let Some(at) = record.used_at {
             document.insert("used_at", at);
+        }
+        if let Some(address) = &record.address {
+            document.insert("address", address);
         }
         self.email_tokens.insert_one(document).await?;
         Ok(())

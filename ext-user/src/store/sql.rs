@@ -491,6 +491,22 @@ impl UserStore for SqlUserStore {
                     .await
             }
             Change::EmailConfirmed { at } => self.set(id, vec![("email_confirmed_at", (*at).into())]).await,
+            Change::Email {
+                shown,
+                key,
+                confirmed_at,
+            } => {
+                let values = vec![
+                    ("email", shown.clone().into()),
+                    ("email_key", key.clone().into()),
+                    ("email_confirmed_at", (*confirmed_at).into()),
+                    next_version(),
+                ];
+                Ok(match self.set(id, values).await? {
+                    Update::Taken(_) => Update::Taken(Field::Email),
+                    done => done,
+                })
+            }
             Change::AddRole(role) => {
                 if !self.exists(id).await? {
                     return Ok(Update::NotFound);

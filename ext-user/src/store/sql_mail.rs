@@ -12,7 +12,7 @@ fn col(name: &str) -> Alias {
     Alias::new(name)
 }
 
-const TOKEN_COLUMNS: [&str; 8] = [
+const TOKEN_COLUMNS: [&str; 9] = [
     "token_hash",
     "purpose",
     "user_id",
@@ -21,6 +21,7 @@ const TOKEN_COLUMNS: [&str; 8] = [
     "created_at",
     "expires_at",
     "used_at",
+    "address",
 ];
 
 const OUTBOX_COLUMNS: [&str; 8] = [
@@ -44,6 +45,7 @@ fn token(row: &QueryResult) -> Result<EmailTokenRecord, DbErr> {
         created_at: row.try_get("", "created_at")?,
         expires_at: row.try_get("", "expires_at")?,
         used_at: row.try_get("", "used_at")?,
+        address: row.try_get("", "address")?,
     })
 }
 
@@ -78,6 +80,7 @@ impl SqlUserStore {
             .col(ColumnDef::new(col("created_at")).big_integer().not_null())
             .col(ColumnDef::new(col("expires_at")).big_integer().not_null())
             .col(ColumnDef::new(col("used_at")).big_integer().null())
+            .col(ColumnDef::new(col("address")).string_len(254).null())
             .to_owned();
         self.conn.execute(&tokens).await?;
         let by_user = Index::create()
@@ -151,6 +154,7 @@ impl SqlUserStore {
                 record.created_at.into(),
                 record.expires_at.into(),
                 record.used_at.into(),
+                record.address.clone().into(),
             ])
             .map_err(|error| DbErr::Custom(error.to_string()))?
             .to_owned();
