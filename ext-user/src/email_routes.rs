@@ -83,6 +83,9 @@ pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
             web::post().to(confirm_change),
         ));
     }
+    if settings.enable_invite_user {
+        cfg.service(post_only(&settings.invite_user_url, web::post().to(invite_user)));
+    }
     if settings.enable_confirm_email {
         cfg.service(post_only(
             &settings.resend_email_confirmation_url,
@@ -416,5 +419,43 @@ async fn confirm_change(
     Ok(link_answer(
         StatusCode::OK,
         json!({ "status": "email-changed", "user": User::from(&moved) }),
+    ))
+}
+
+const INVITED: &str = "Unless the address has an account already, an invitation is on its way.";
+
+/// `POST invite`: a signed-in account holder invites an address. The
+/// answer is the same whether or not it has an account (then nothing is
+/// sent); inviting again voids the earlier link to that address.
+async fn invite_user(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+    body: web::Bytes,
+) -> Result<HttpResponse, UserError> {
+    let holder = account_holder(&req).await?;
+    let mut body = Body::parse(&body)?;
+    let email = body.required("email")?;
+    body.finish()?;
+    let email = Email::parse(&email).map_err(|detail| UserError::invalid("email", detail))?;
+    manager.count_mail(&req, email.key()).await?;
+    if manager
+        .store
+        .by_email(email.key())
+        .await
+        .map_err(UserError::Store)?
+        .is_none()
+    {
+        let outbox = manager.outbox()?;
+        let mail = outbox.message(
+            kind::INVITE_USER,
+            email.as_str(),
+            Some(&holder.cached.record),
+            json!({}),
+        )?;
+        outbox.enqueue(&mail).await?;
+    }
+    Ok(answer(
+        StatusCode::ACCEPTED,
+        json!({ "status": "requested", "detail": INVITED }),
     ))
 }

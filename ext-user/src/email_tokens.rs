@@ -46,6 +46,21 @@ pub(crate) fn mint(
     Ok((token, record))
 }
 
+/// A new invitation from `inviter` to `address`.
+pub(crate) fn mint_invitation(
+    inviter: &UserRecord,
+    address: &str,
+    now: i64,
+    lifetime: i64,
+) -> Result<(String, EmailTokenRecord), UserError> {
+    let invited = crate::identifier::Email::parse(address)
+        .map_err(|detail| UserError::Internal(format!("an invitation to a bad address: {detail}")))?;
+    let (token, mut record) = mint(inviter, Purpose::Invite, now, lifetime)?;
+    record.email_key = invited.key().to_owned();
+    record.address = Some(invited.as_str().to_owned());
+    Ok((token, record))
+}
+
 impl UserManager {
     /// The token's record and its user, when the token is good for
     /// `purpose` now. Reads the store, never the cache: a change made on
@@ -77,8 +92,12 @@ impl UserManager {
             .await
             .map_err(UserError::Store)?
             .filter(|user| user.active)
-            .filter(|user| user.email_key.as_deref() == Some(record.email_key.as_str()))
             .ok_or(UserError::InvalidLink)?;
+        // An invitation stands for its inviter (still active) and names
+        // another address; every other link is bound to the user's own.
+        if purpose != Purpose::Invite && user.email_key.as_deref() != Some(record.email_key.as_str()) {
+            return Err(UserError::InvalidLink);
+        }
         // A reset or change-email link dies with the password it was
         // issued under; a confirmation link only with its address.
         if matches!(purpose, Purpose::ResetPassword | Purpose::ChangeEmail) && user.stamp != record.stamp {

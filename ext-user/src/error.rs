@@ -64,6 +64,9 @@ pub enum UserError {
     /// changed. The answer never says which.
     #[error("invalid link")]
     InvalidLink,
+    /// Registration needs an invitation (403, `require_invitation`).
+    #[error("an invitation is required")]
+    InvitationRequired,
     /// Signed in, but the email still needs confirming, and the route does
     /// not allow that (403).
     #[error("email not confirmed")]
@@ -149,6 +152,12 @@ impl UserError {
                 "Not with this credential",
             )
             .with_detail(format!("This needs {needs}.")),
+            UserError::InvitationRequired => Problem::typed(
+                "invitation-required",
+                StatusCode::FORBIDDEN,
+                "Invitation required",
+            )
+            .with_detail("Registering needs an invitation: follow the link in yours."),
             UserError::EmailUnconfirmed => {
                 Problem::typed("email-unconfirmed", StatusCode::FORBIDDEN, "Email not confirmed")
                     .with_detail("Confirm your email address first, with the link mailed to it.")

@@ -203,10 +203,10 @@ fn outbox(
         return Ok(None);
     }
     let Some(public_url) = public_url(app)? else {
-        if settings.enable_confirm_email {
+        if settings.enable_confirm_email || settings.enable_invite_user {
             return Err(ExtensionError::invalid_setting(
                 "app.public_url",
-                "email confirmation mails links: set the URL users reach the app at",
+                "email confirmation and invitations mail links: set the URL users reach the app at",
             ));
         }
         tracing::warn!("[app] public_url is not set: ext-user sends no mail (no password reset, no notices)");
@@ -236,6 +236,7 @@ fn outbox(
         confirm_email: format!("{prefix}{}", settings.confirm_email_url),
         reset_password: format!("{prefix}{}", settings.reset_password_url),
         change_email: format!("{prefix}{}", settings.change_email_url),
+        register: format!("{prefix}{}", settings.register_url),
         public_url,
     };
     Ok(Some(Arc::new(crate::mail::outbox::Outbox::new(

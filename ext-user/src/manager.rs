@@ -369,6 +369,17 @@ impl UserManager {
         Ok(())
     }
 
+    /// Voids every invitation to `email` (unused links stop working);
+    /// how many there were.
+    pub async fn revoke_invitation(&self, email: &str) -> Result<u64, UserError> {
+        let email =
+            crate::identifier::Email::parse(email).map_err(|detail| UserError::invalid("email", detail))?;
+        self.store
+            .revoke_invitations(email.key())
+            .await
+            .map_err(UserError::Store)
+    }
+
     /// Gives the user `role`; it counts from the user's next request.
     pub async fn add_role(&self, login: &str, role: &str) -> Result<(), UserError> {
         let record = self.record_of(login).await?;

@@ -40,6 +40,9 @@ pub(crate) struct RegisterRequest {
     password: String,
     /// Equal to `password`; required with `require_retype_password`.
     retype_password: Option<String>,
+    /// An invitation's token (`enable_invite_user`; required with
+    /// `require_invitation`); or `?token=`, as in the mailed link.
+    token: Option<String>,
 }
 
 /// What a sign-in hands back.
@@ -441,6 +444,18 @@ pub(crate) fn describe(settings: &UserSettings, prefix: &str, cookie: &str) -> O
                 access: Access::Anyone,
             },
         ]);
+    }
+    if settings.enable_invite_user {
+        ops.push(Operation {
+            method: HttpMethod::Post,
+            path: at(&settings.invite_user_url),
+            id: "invite_user",
+            summary: "Mail an invitation to register (the same answer for every address)",
+            body: Some("EmailRequest"),
+            ok: ("202", "Requested", Some("StatusResponse")),
+            errors: &[400, 401, 403, 422, 429],
+            access: Access::SignedIn,
+        });
     }
     if settings.enable_change_email {
         let link = format!("{}/{{token}}", at(&settings.change_email_url));

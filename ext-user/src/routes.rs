@@ -130,16 +130,28 @@ async fn register(
     let username = body.string("username")?;
     let password = body.password("password")?;
     retyped(&manager.settings, &mut body, &password, "password")?;
-    let record = manager
+    let invitation = invitation(&req, &manager, &mut body).await?;
+    let mut record = manager
         .new_record(email.as_deref(), username.as_deref(), &password, body.0)
         .await?;
+    if let Some(invitation) = &invitation {
+        // T10: for the invited address only, and once.
+        if record.email_key.as_deref() != Some(invitation.email_key.as_str()) {
+            return Err(UserError::invalid("email", "is not the address that was invited"));
+        }
+        manager.use_email_token(invitation).await?;
+        // The invitation's link proved the address.
+        record.email_confirmed_at = Some(manager.now());
+    }
     // B4: registering sends mail, so it counts like the other mail
     // requests, whether or not the address is taken.
     if let (Some(key), Some(_)) = (&record.email_key, &manager.outbox) {
         manager.count_mail(&req, key).await?;
     }
     let welcome = match (&manager.outbox, &record.email) {
-        (Some(outbox), Some(address)) if manager.settings.enable_confirm_email => {
+        (Some(outbox), Some(address))
+            if manager.settings.enable_confirm_email && record.email_confirmed_at.is_none() =>
+        {
             vec![outbox.message(kind::CONFIRM_EMAIL, address, Some(&record), json!({}))?]
         }
         (Some(outbox), Some(address)) if manager.settings.send_registered_email => {
@@ -173,6 +185,36 @@ async fn register(
         StatusCode::ACCEPTED,
         json!({ "status": "registered", "detail": REGISTERED }),
     ))
+}
+
+/// The invitation a registration carries (`token` in the body, or
+/// `?token=` as in the mailed link), checked; required with
+/// `require_invitation`.
+async fn invitation(
+    req: &HttpRequest,
+    manager: &UserManager,
+    body: &mut Body,
+) -> Result<Option<crate::store::EmailTokenRecord>, UserError> {
+    if !manager.settings.enable_invite_user {
+        return Ok(None);
+    }
+    let in_query = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+        .ok()
+        .and_then(|query| query.get("token").cloned());
+    let token = match body.string("token")? {
+        Some(token) => Some(token),
+        None => in_query,
+    };
+    match token {
+        Some(token) => Ok(Some(
+            manager
+                .check_email_token(&token, crate::store::Purpose::Invite)
+                .await?
+                .0,
+        )),
+        None if manager.settings.require_invitation => Err(UserError::InvitationRequired),
+        None => Ok(None),
+    }
 }
 
 async fn sign_in(

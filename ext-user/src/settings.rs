@@ -78,6 +78,19 @@ pub struct UserSettings {
     pub change_email_expiration: i64,
     /// The change-email endpoint; its link is `…/{token}`.
     pub change_email_url: String,
+    /// `USER_ENABLE_INVITE_USER`: signed-in users may invite an address
+    /// (`POST invite_user_url`); the mail's link is the registration URL
+    /// with `?token=`. Default false.
+    pub enable_invite_user: bool,
+    /// `USER_REQUIRE_INVITATION`: registration needs an invitation's
+    /// token (checked on the POST), for the invited address only. Default
+    /// false.
+    pub require_invitation: bool,
+    /// `USER_INVITE_EXPIRATION`, seconds. Default 604800 (7 days;
+    /// Flask-User: 90 days).
+    pub invite_expiration: i64,
+    /// `USER_INVITE_USER_URL`.
+    pub invite_user_url: String,
     /// `USER_ALLOW_LOGIN_WITHOUT_CONFIRMED_EMAIL`. Default false.
     pub allow_login_without_confirmed_email: bool,
     /// `USER_AUTO_LOGIN_AFTER_CONFIRM`. Default false (Flask-User: true): a
@@ -258,6 +271,10 @@ impl Default for UserSettings {
             enable_change_email: true,
             change_email_expiration: 86_400,
             change_email_url: "/change-email".to_owned(),
+            enable_invite_user: false,
+            require_invitation: false,
+            invite_expiration: 7 * 86_400,
+            invite_user_url: "/invite".to_owned(),
             allow_login_without_confirmed_email: false,
             auto_login_after_confirm: false,
             auto_login_after_reset_password: false,
@@ -338,6 +355,18 @@ impl UserSettings {
                 "users need an email or a username: enable one",
             ));
         }
+        if (self.enable_invite_user || self.require_invitation) && !self.enable_email {
+            return Err(ExtensionError::invalid_setting(
+                "user.enable_invite_user",
+                "invitations are mailed: needs enable_email",
+            ));
+        }
+        if self.require_invitation && !self.enable_invite_user {
+            return Err(ExtensionError::invalid_setting(
+                "user.require_invitation",
+                "needs enable_invite_user, or nobody could register",
+            ));
+        }
         if self.enable_confirm_email && !self.enable_email {
             return Err(ExtensionError::invalid_setting(
                 "user.enable_confirm_email",
@@ -348,6 +377,7 @@ impl UserSettings {
             ("user.confirm_email_expiration", self.confirm_email_expiration),
             ("user.reset_password_expiration", self.reset_password_expiration),
             ("user.change_email_expiration", self.change_email_expiration),
+            ("user.invite_expiration", self.invite_expiration),
         ] {
             if !(60..=30 * 86_400).contains(&seconds) {
                 return Err(ExtensionError::invalid_setting(
@@ -457,6 +487,7 @@ impl UserSettings {
                 &self.resend_email_confirmation_url,
             ),
             ("user.change_email_url", &self.change_email_url),
+            ("user.invite_user_url", &self.invite_user_url),
         ] {
             if !path.starts_with('/') || path.contains(['{', '}', '?', '#']) {
                 return Err(ExtensionError::invalid_setting(

@@ -1132,3 +1132,167 @@ async fn change_email_on_sqlite() {
 async fn change_email_on_mongo() {
     change_email(Db::Mongo(with_database(&mongo_uri(), &unique("move")))).await;
 }
+
+/// T10: with `require_invitation`, registering needs an invitation's
+/// token, on the POST; it works once, for the invited address only, not
+/// after it is revoked or expired (7 days); the invited address counts as
+/// confirmed.
+async fn invitations(db: Db) {
+    let sink = smtp_sink();
+    let vars = env(
+        &shared_sink_url(),
+        &[
+            ("USER_ENABLE_INVITE_USER", "true"),
+            ("USER_REQUIRE_INVITATION", "true"),
+            ("USER_ENABLE_CONFIRM_EMAIL", "true"),
+        ],
+    );
+    let h = start(&db, &pairs(&vars)).await;
+    let host = unique("host");
+    h.manager
+        .create_user(ext_user::NewUser {
+            email: Some(format!("{host}@example.com")),
+            username: Some(host.clone()),
+            password: ext_user::password::Password::new(PASSWORD.to_owned()),
+            roles: Vec::new(),
+            profile: serde_json::Map::new(),
+        })
+        .await
+        .unwrap();
+    let body = |email: &str, username: &str, token: Option<&str>| {
+        let mut body =
+            json!({"email": email, "username": username, "password": PASSWORD, "retype_password": PASSWORD});
+        if let Some(token) = token {
+            body["token"] = json!(token);
+        }
+        body
+    };
+    let guest = format!("{}@example.com", unique("guest"));
+    let uninvited = Browser::new()
+        .post(&h.app, "/user/register", body(&guest, &unique("g"), None))
+        .await;
+    assert_eq!(uninvited.status, 403, "T10: on the POST: {}", uninvited.body);
+    assert_eq!(
+        api_post(&h.app, "/user/invite", None, json!({"email": guest}))
+            .await
+            .status,
+        401
+    );
+
+    let mut inviter = signed_in(&h.app, &host).await;
+    assert_eq!(
+        inviter
+            .post(&h.app, "/user/invite", json!({"email": guest}))
+            .await
+            .status,
+        202
+    );
+    let mail = mail_for(&sink, &guest, "You are invited").await;
+    assert!(mail.text().unwrap().contains(&host), "names the inviter");
+    let link = mail.link("/user/register?token=").unwrap();
+    assert!(link.starts_with(PUBLIC), "T9: {link}");
+    let token = link.rsplit('=').next().unwrap().to_owned();
+
+    let elsewhere = format!("{}@example.com", unique("elsewhere"));
+    let wrong = Browser::new()
+        .post(
+            &h.app,
+            "/user/register",
+            body(&elsewhere, &unique("w"), Some(&token)),
+        )
+        .await;
+    assert_eq!(
+        (wrong.status, wrong.json()["field"].as_str()),
+        (422, Some("email")),
+        "T10: {}",
+        wrong.body
+    );
+    let name = unique("gu");
+    let joined = Browser::new()
+        .post(
+            &h.app,
+            &format!("/user/register?token={token}"),
+            body(&guest, &name, None),
+        )
+        .await;
+    assert_eq!(joined.status, 202, "{}", joined.body);
+    let signed = Browser::new()
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": name, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        signed.status, 200,
+        "the invitation confirmed the address: {}",
+        signed.body
+    );
+    let again = Browser::new()
+        .post(
+            &h.app,
+            "/user/register",
+            body(&guest, &unique("g2"), Some(&token)),
+        )
+        .await;
+    assert_eq!(again.status, 400, "T10: once");
+
+    // Revoked, then expired.
+    let revoked = format!("{}@example.com", unique("revoked"));
+    assert_eq!(
+        inviter
+            .post(&h.app, "/user/invite", json!({"email": revoked}))
+            .await
+            .status,
+        202
+    );
+    let mail = mail_for(&sink, &revoked, "You are invited").await;
+    let token = mail
+        .link("?token=")
+        .unwrap()
+        .rsplit('=')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(h.manager.revoke_invitation(&revoked).await.unwrap(), 1);
+    let refused = Browser::new()
+        .post(
+            &h.app,
+            "/user/register",
+            body(&revoked, &unique("r"), Some(&token)),
+        )
+        .await;
+    assert_eq!(refused.status, 400, "T10: revoked");
+
+    let late = format!("{}@example.com", unique("late"));
+    assert_eq!(
+        inviter
+            .post(&h.app, "/user/invite", json!({"email": late}))
+            .await
+            .status,
+        202
+    );
+    let mail = mail_for(&sink, &late, "You are invited").await;
+    let token = mail
+        .link("?token=")
+        .unwrap()
+        .rsplit('=')
+        .next()
+        .unwrap()
+        .to_owned();
+    h.clock.advance(7 * 86_400);
+    let expired = Browser::new()
+        .post(&h.app, "/user/register", body(&late, &unique("l"), Some(&token)))
+        .await;
+    assert_eq!(expired.status, 400, "T3: an invitation lasts 7 days");
+}
+
+#[actix_rt::test]
+async fn invitations_on_sqlite() {
+    invitations(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn invitations_on_mongo() {
+    invitations(Db::Mongo(with_database(&mongo_uri(), &unique("invite")))).await;
+}

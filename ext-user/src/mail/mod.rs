@@ -31,6 +31,8 @@ pub(crate) mod kind {
     pub(crate) const USERNAME_CHANGED: &str = "username_changed";
     /// The link that moves the account to a new address, to that address.
     pub(crate) const CHANGE_EMAIL: &str = "change_email";
+    /// An invitation to register (Flask-User's `invite_user`).
+    pub(crate) const INVITE_USER: &str = "invite_user";
     /// The address was changed, to the old address.
     pub(crate) const EMAIL_CHANGED: &str = "email_changed";
 }

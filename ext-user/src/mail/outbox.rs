@@ -17,7 +17,7 @@ use tokio::sync::{watch, Notify};
 
 use super::{kind, Mailer};
 use crate::clock::Clock;
-use crate::email_tokens::mint;
+use crate::email_tokens::{mint, mint_invitation};
 use crate::manager::random_hex;
 use crate::store::{DynUserStore, OutboxMail, Purpose, UserRecord, NEVER};
 use crate::{User, UserError, UserSettings};
@@ -36,6 +36,9 @@ pub(crate) struct Links {
     pub(crate) confirm_email: String,
     pub(crate) reset_password: String,
     pub(crate) change_email: String,
+    /// The registration endpoint, which takes `?token=` (or `token` in
+    /// its body).
+    pub(crate) register: String,
 }
 
 /// The outbox: enqueueing (for requests) and the worker.
@@ -224,6 +227,29 @@ impl Outbox {
             )),
             _ => None,
         };
+        if mail.kind == kind::INVITE_USER {
+            let Some(inviter) = user.as_ref().filter(|user| user.active) else {
+                return Ok(None);
+            };
+            let (token, record) = mint_invitation(
+                inviter,
+                &mail.to_address,
+                self.clock.now(),
+                self.settings.invite_expiration,
+            )
+            .map_err(|error| error.to_string())?;
+            self.store
+                .insert_email_token(&record)
+                .await
+                .map_err(|error| error.to_string())?;
+            let link = format!("{}{}?token={token}", self.links.public_url, self.links.register);
+            context.insert("accept_invitation_link".into(), json!(link));
+            context.insert("invited_by_user".into(), json!(User::from(inviter)));
+            context.insert(
+                "expires_in".into(),
+                json!(lifetime_text(self.settings.invite_expiration)),
+            );
+        }
         if let Some((purpose, lifetime, path, variable)) = link {
             // A change-email link goes to the new address; the others to
             // the account's own, which must still be it.

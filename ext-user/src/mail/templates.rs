@@ -49,6 +49,9 @@ const BUNDLED: &[(&str, &str)] = bundled![
     "email_changed_subject.txt",
     "email_changed_message.txt",
     "email_changed_message.html",
+    "invite_user_subject.txt",
+    "invite_user_message.txt",
+    "invite_user_message.html",
 ];
 
 /// Escapes as Jinja2's markupsafe does (`&`, `<`, `>`, `"`, `'`), so a
@@ -163,8 +166,11 @@ mod tests {
             reset_password_link => "https://notes.example/user/reset-password/T",
             how => "changed", old_username => "anne",
             change_email_link => "https://notes.example/user/change-email/T", new_email => "b@example.com",
+            accept_invitation_link => "https://notes.example/user/register?token=T",
+            invited_by_user => minijinja::context! { username => "ann" },
         };
         for kind in [
+            "invite_user",
             "change_email",
             "email_changed",
             "confirm_email",

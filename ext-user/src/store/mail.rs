@@ -13,6 +13,9 @@ pub enum Purpose {
     ResetPassword,
     /// Moves the account to the address it was sent to.
     ChangeEmail,
+    /// Lets the address it was sent to register (`user_id` is the
+    /// inviter's, `email_key` the invited address's).
+    Invite,
 }
 
 impl Purpose {
@@ -22,6 +25,7 @@ impl Purpose {
             Purpose::ConfirmEmail => "confirm_email",
             Purpose::ResetPassword => "reset_password",
             Purpose::ChangeEmail => "change_email",
+            Purpose::Invite => "invite",
         }
     }
 }

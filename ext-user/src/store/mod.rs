@@ -274,8 +274,9 @@ pub trait UserStore: Send + Sync + 'static {
         id: &str,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
 
-    /// Keeps a new emailed token, and voids the user's unused tokens of
-    /// the same purpose (the newest link is the one that works).
+    /// Keeps a new emailed token, and voids the older tokens of the same
+    /// purpose and the same user, or for invitations ([`Purpose::Invite`])
+    /// the same invited address: the newest link is the one that works.
     fn insert_email_token(
         &self,
         token: &EmailTokenRecord,
@@ -294,6 +295,10 @@ pub trait UserStore: Send + Sync + 'static {
         token_hash: &str,
         now: i64,
     ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// Voids every invitation to the address whose key is `email_key`;
+    /// how many there were.
+    fn revoke_invitations(&self, email_key: &str) -> impl Future<Output = Result<u64, Self::Error>> + Send;
 
     /// Adds a message to the outbox.
     fn enqueue_mail(&self, mail: &OutboxMail) -> impl Future<Output = Result<(), Self::Error>> + Send;
@@ -363,6 +368,7 @@ pub(crate) trait DynUserStore: Send + Sync + 'static {
         token_hash: &'a str,
     ) -> BoxFuture<'a, Result<Option<EmailTokenRecord>, BoxError>>;
     fn use_email_token<'a>(&'a self, token_hash: &'a str, now: i64) -> BoxFuture<'a, Result<bool, BoxError>>;
+    fn revoke_invitations<'a>(&'a self, email_key: &'a str) -> BoxFuture<'a, Result<u64, BoxError>>;
     fn enqueue_mail<'a>(&'a self, mail: &'a OutboxMail) -> BoxFuture<'a, Result<(), BoxError>>;
     fn claim_mail(
         &self,
@@ -458,6 +464,9 @@ impl<S: UserStore> DynUserStore for S {
     }
     fn use_email_token<'a>(&'a self, token_hash: &'a str, now: i64) -> BoxFuture<'a, Result<bool, BoxError>> {
         Box::pin(async move { boxed(UserStore::use_email_token(self, token_hash, now).await) })
+    }
+    fn revoke_invitations<'a>(&'a self, email_key: &'a str) -> BoxFuture<'a, Result<u64, BoxError>> {
+        Box::pin(async move { boxed(UserStore::revoke_invitations(self, email_key).await) })
     }
     fn enqueue_mail<'a>(&'a self, mail: &'a OutboxMail) -> BoxFuture<'a, Result<(), BoxError>> {
         Box::pin(async move { boxed(UserStore::enqueue_mail(self, mail).await) })

@@ -457,6 +457,10 @@ impl UserStore for MongoUserStore {
         self.use_email_token_mongo(token_hash, now).await
     }
 
+    async fn revoke_invitations(&self, email_key: &str) -> Result<u64, MongoStoreError> {
+        self.revoke_invitations_mongo(email_key).await
+    }
+
     async fn enqueue_mail(&self, mail: &OutboxMail) -> Result<(), MongoStoreError> {
         self.enqueue_mail_mongo(mail).await
     }

@@ -12,7 +12,7 @@ use mongodb::bson::{doc, Bson, Document};
 use mongodb::IndexModel;
 
 use super::mongo::{MongoStoreError, MongoUserStore};
-use super::{EmailTokenRecord, OutboxMail};
+use super::{EmailTokenRecord, OutboxMail, Purpose};
 
 fn text(document: &Document, key: &str) -> Result<String, MongoStoreError> {
     document
@@ -85,9 +85,12 @@ impl MongoUserStore {
         &self,
         record: &EmailTokenRecord,
     ) -> Result<(), MongoStoreError> {
-        self.email_tokens
-            .delete_many(doc! { "user_id": &record.user_id, "purpose": &record.purpose })
-            .await?;
+        let older = if record.purpose == Purpose::Invite.as_str() {
+            doc! { "email_key": &record.email_key, "purpose": &record.purpose }
+        } else {
+            doc! { "user_id": &record.user_id, "purpose": &record.purpose }
+        };
+        self.email_tokens.delete_many(older).await?;
         let mut document = doc! {
             "_id": &record.token_hash,
             "purpose": &record.purpose,
@@ -131,6 +134,14 @@ impl MongoUserStore {
             )
             .await?;
         Ok(used.modified_count == 1)
+    }
+
+    pub(super) async fn revoke_invitations_mongo(&self, email_key: &str) -> Result<u64, MongoStoreError> {
+        let deleted = self
+            .email_tokens
+            .delete_many(doc! { "email_key": email_key, "purpose": Purpose::Invite.as_str() })
+            .await?;
+        Ok(deleted.deleted_count)
     }
 
     pub(super) async fn enqueue_mail_mongo(&self, mail: &OutboxMail) -> Result<(), MongoStoreError> {

@@ -749,6 +749,10 @@ impl UserStore for SqlUserStore {
         self.use_email_token_sql(token_hash, now).await
     }
 
+    async fn revoke_invitations(&self, email_key: &str) -> Result<u64, SqlStoreError> {
+        self.revoke_invitations_sql(email_key).await
+    }
+
     async fn enqueue_mail(&self, mail: &OutboxMail) -> Result<(), SqlStoreError> {
         self.enqueue_mail_sql(mail).await
     }

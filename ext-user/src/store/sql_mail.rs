@@ -6,7 +6,7 @@ use sea_orm::sea_query::{Alias, ColumnDef, Expr, ExprTrait, Index, InsertStateme
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::sql::{SqlStoreError, SqlUserStore};
-use super::{EmailTokenRecord, OutboxMail};
+use super::{EmailTokenRecord, OutboxMail, Purpose};
 
 fn col(name: &str) -> Alias {
     Alias::new(name)
@@ -136,9 +136,14 @@ impl SqlUserStore {
         &self,
         record: &EmailTokenRecord,
     ) -> Result<(), SqlStoreError> {
+        let (column, value) = if record.purpose == Purpose::Invite.as_str() {
+            ("email_key", record.email_key.as_str())
+        } else {
+            ("user_id", record.user_id.as_str())
+        };
         let older = Query::delete()
             .from_table(col(&self.email_tokens))
-            .and_where(Expr::col(col("user_id")).eq(record.user_id.as_str()))
+            .and_where(Expr::col(col(column)).eq(value))
             .and_where(Expr::col(col("purpose")).eq(record.purpose.as_str()))
             .to_owned();
         self.conn.execute(&older).await?;
@@ -194,6 +199,15 @@ impl SqlUserStore {
             .and_where(Expr::col(col("expires_at")).gt(now))
             .to_owned();
         Ok(self.conn.execute(&statement).await?.rows_affected() == 1)
+    }
+
+    pub(super) async fn revoke_invitations_sql(&self, email_key: &str) -> Result<u64, SqlStoreError> {
+        let statement = Query::delete()
+            .from_table(col(&self.email_tokens))
+            .and_where(Expr::col(col("email_key")).eq(email_key))
+            .and_where(Expr::col(col("purpose")).eq(Purpose::Invite.as_str()))
+            .to_owned();
+        Ok(self.conn.execute(&statement).await?.rows_affected())
     }
 
     pub(super) async fn enqueue_mail_sql(&self, mail: &OutboxMail) -> Result<(), SqlStoreError> {
