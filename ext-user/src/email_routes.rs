@@ -91,6 +91,9 @@ pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
             &settings.resend_email_confirmation_url,
             web::post().to(resend_confirmation),
         ));
+    }
+    // Added addresses are confirmed by the same link.
+    if settings.enable_confirm_email || settings.enable_multiple_emails {
         cfg.service(link(
             settings.confirm_email_url.clone(),
             web::get().to(describe_confirm),
@@ -161,18 +164,36 @@ async fn forgot_password(
     let email = requested_address(&req, &manager, &body).await?;
     let worker = manager.clone();
     after_answer(&manager, async move {
-        let Some(record) = worker
+        let found = worker
             .store
             .by_email(email.key())
             .await
-            .map_err(UserError::Store)?
-        else {
-            return Ok(());
+            .map_err(UserError::Store)?;
+        let (record, address, confirmed) = match found {
+            Some(record) => {
+                let confirmed = record.email_confirmed_at.is_some() || !worker.settings.enable_confirm_email;
+                let address = record.email.clone();
+                (record, address, confirmed)
+            }
+            // L3: a secondary address only once confirmed.
+            None => {
+                let Some(secondary) = worker.confirmed_secondary(email.key()).await? else {
+                    return Ok(());
+                };
+                let owner = worker
+                    .store
+                    .by_id(&secondary.user_id)
+                    .await
+                    .map_err(UserError::Store)?;
+                let Some(record) = owner else {
+                    return Ok(());
+                };
+                (record, Some(secondary.email), true)
+            }
         };
         // L3, L5: never to a deactivated account, nor to an address that
         // is still to be confirmed.
-        let confirmed = record.email_confirmed_at.is_some() || !worker.settings.enable_confirm_email;
-        let (Some(address), true, true) = (record.email.clone(), record.active, confirmed) else {
+        let (Some(address), true, true) = (address, record.active, confirmed) else {
             return Ok(());
         };
         let outbox = worker.outbox()?;
@@ -301,6 +322,25 @@ async fn confirm_email(
     }
     manager.use_email_token(&record).await?;
     let now = manager.now();
+    if user.email_key.as_deref() != Some(record.email_key.as_str()) {
+        // A secondary address (`enable_multiple_emails`).
+        let secondary = manager
+            .store
+            .secondary_by_key(&record.email_key)
+            .await
+            .map_err(UserError::Store)?
+            .filter(|email| email.user_id == user.id)
+            .ok_or(UserError::InvalidLink)?;
+        manager
+            .store
+            .confirm_secondary(&user.id, &secondary.id, now)
+            .await
+            .map_err(UserError::Store)?;
+        return Ok(link_answer(
+            StatusCode::OK,
+            json!({ "status": "email-confirmed" }),
+        ));
+    }
     if manager
         .update(&user.id, &Change::EmailConfirmed { at: now })
         .await?

@@ -95,8 +95,19 @@ impl UserManager {
             .ok_or(UserError::InvalidLink)?;
         // An invitation stands for its inviter (still active) and names
         // another address; every other link is bound to the user's own.
-        if purpose != Purpose::Invite && user.email_key.as_deref() != Some(record.email_key.as_str()) {
-            return Err(UserError::InvalidLink);
+        if purpose != Purpose::Invite {
+            let confirming = purpose == Purpose::ConfirmEmail;
+            let owned = crate::email_addresses::owns_address(
+                self.store.as_ref(),
+                &self.settings,
+                &user,
+                &record.email_key,
+                confirming,
+            )
+            .await?;
+            if !owned {
+                return Err(UserError::InvalidLink);
+            }
         }
         // A reset or change-email link dies with the password it was
         // issued under; a confirmation link only with its address.

@@ -72,6 +72,7 @@ mod body;
 mod cache;
 pub mod clock;
 mod counters;
+mod email_addresses;
 mod email_routes;
 mod email_tokens;
 mod error;

@@ -133,7 +133,15 @@ impl UserManager {
             Login::Username(key) if self.settings.enable_username => self.store.by_username(key).await,
             _ => Ok(None),
         };
-        found.map_err(UserError::Store)
+        let found = found.map_err(UserError::Store)?;
+        match (found, login) {
+            // A confirmed secondary address signs in too.
+            (None, Login::Email(key)) => match self.confirmed_secondary(key).await? {
+                Some(email) => self.store.by_id(&email.user_id).await.map_err(UserError::Store),
+                None => Ok(None),
+            },
+            (found, _) => Ok(found),
+        }
     }
 
     /// Counts one attempt on `key`; 429 when it is over `limit`.

@@ -145,6 +145,40 @@ pub(crate) struct EmailChangedResponse {
     user: User,
 }
 
+/// `POST manage-emails`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AddEmailRequest {
+    #[schema(format = Email, max_length = 254)]
+    email: String,
+    /// The current password (fresh re-authentication).
+    password: String,
+}
+
+/// The current password alone.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PasswordRequest {
+    password: String,
+}
+
+/// One of the user's addresses.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EmailEntry {
+    /// None for the primary address.
+    id: Option<String>,
+    email: Option<String>,
+    primary: bool,
+    confirmed_at: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct EmailList {
+    emails: Vec<EmailEntry>,
+}
+
 /// `POST reset-password/{token}`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -493,18 +527,54 @@ pub(crate) fn describe(settings: &UserSettings, prefix: &str, cookie: &str) -> O
         ]);
     }
     if settings.enable_confirm_email {
-        let link = format!("{}/{{token}}", at(&settings.confirm_email_url));
+        ops.push(Operation {
+            method: HttpMethod::Post,
+            path: at(&settings.resend_email_confirmation_url),
+            id: "resend_email_confirmation",
+            summary: "Mail a new confirmation link (the same answer for every address)",
+            body: Some("EmailRequest"),
+            ok: ("202", "Requested", Some("StatusResponse")),
+            errors: &[400, 422, 429],
+            access: Access::Anyone,
+        });
+    }
+    if settings.enable_multiple_emails {
         ops.extend([
             Operation {
-                method: HttpMethod::Post,
-                path: at(&settings.resend_email_confirmation_url),
-                id: "resend_email_confirmation",
-                summary: "Mail a new confirmation link (the same answer for every address)",
-                body: Some("EmailRequest"),
-                ok: ("202", "Requested", Some("StatusResponse")),
-                errors: &[400, 422, 429],
-                access: Access::Anyone,
+                method: HttpMethod::Get,
+                path: at(&settings.manage_emails_url),
+                id: "list_emails",
+                summary: "The user's addresses",
+                body: None,
+                ok: ("200", "The addresses, primary first", Some("EmailList")),
+                errors: &[401, 403],
+                access: Access::SignedIn,
             },
+            Operation {
+                method: HttpMethod::Post,
+                path: at(&settings.manage_emails_url),
+                id: "add_email",
+                summary: "Add an address; a link to confirm it is mailed (needs the password)",
+                body: Some("AddEmailRequest"),
+                ok: ("202", "Requested", Some("StatusResponse")),
+                errors: &[400, 401, 403, 422, 429],
+                access: Access::SignedIn,
+            },
+            Operation {
+                method: HttpMethod::Post,
+                path: format!("{}/{{id}}/{{action}}", at(&settings.email_action_url)),
+                id: "email_action",
+                summary: "`delete` an added address, or `make-primary` a confirmed one (needs the password)",
+                body: Some("PasswordRequest"),
+                ok: ("200", "Done", Some("StatusResponse")),
+                errors: &[400, 401, 403, 409, 422, 429],
+                access: Access::SignedIn,
+            },
+        ]);
+    }
+    if settings.enable_confirm_email || settings.enable_multiple_emails {
+        let link = format!("{}/{{token}}", at(&settings.confirm_email_url));
+        ops.extend([
             Operation {
                 method: HttpMethod::Get,
                 path: link.clone(),
@@ -640,6 +710,10 @@ pub(crate) fn describe(settings: &UserSettings, prefix: &str, cookie: &str) -> O
         .schema_from::<RegisteredResponse>()
         .schema_from::<EmailRequest>()
         .schema_from::<ChangeEmailRequest>()
+        .schema_from::<AddEmailRequest>()
+        .schema_from::<PasswordRequest>()
+        .schema_from::<EmailEntry>()
+        .schema_from::<EmailList>()
         .schema_from::<EmailChangedResponse>()
         .schema_from::<ResetPasswordRequest>()
         .schema_from::<EmptyRequest>()

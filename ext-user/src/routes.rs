@@ -54,6 +54,7 @@ pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
     post(cfg, &settings.edit_user_profile_url, web::post().to(edit_profile));
     crate::token_routes::configure(settings, cfg);
     crate::email_routes::configure(settings, cfg);
+    crate::email_addresses::configure(settings, cfg);
     cfg.service(
         web::resource(&settings.openapi_url)
             .route(web::get().to(openapi))
@@ -159,12 +160,20 @@ async fn register(
         }
         _ => Vec::new(),
     };
-    match manager
-        .store
-        .insert(&record, &welcome)
-        .await
-        .map_err(UserError::Store)?
-    {
+    // Another account's confirmed secondary address is taken too.
+    let secondary_owner = match &record.email_key {
+        Some(key) => manager.confirmed_secondary(key).await?,
+        None => None,
+    };
+    let inserted = match secondary_owner {
+        Some(_) => Insert::Taken(crate::store::Field::Email),
+        None => manager
+            .store
+            .insert(&record, &welcome)
+            .await
+            .map_err(UserError::Store)?,
+    };
+    match inserted {
         Insert::Created => {
             if let Some(outbox) = &manager.outbox {
                 outbox.wake();
@@ -174,7 +183,7 @@ async fn register(
         Insert::Taken(crate::store::Field::Email) => {
             // E5: the answer is a new account's; the owner is told.
             if let Some(key) = &record.email_key {
-                if let Some(owner) = manager.store.by_email(key).await.map_err(UserError::Store)? {
+                if let Some(owner) = manager.by_login(&Login::Email(key.clone())).await? {
                     manager.notify(kind::REGISTER_ATTEMPT, &owner, json!({})).await;
                 }
             }

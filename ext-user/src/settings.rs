@@ -78,6 +78,18 @@ pub struct UserSettings {
     pub change_email_expiration: i64,
     /// The change-email endpoint; its link is `…/{token}`.
     pub change_email_url: String,
+    /// `USER_ENABLE_MULTIPLE_EMAILS`: users may add addresses besides the
+    /// primary one (`manage_emails_url`), each confirmed by a mailed link
+    /// before it signs in or gets a reset link, and make one primary.
+    /// Default false.
+    pub enable_multiple_emails: bool,
+    /// `USER_MANAGE_EMAILS_URL`: GET lists the user's addresses, POST adds
+    /// one (with the password).
+    pub manage_emails_url: String,
+    /// `USER_EMAIL_ACTION_URL`, without Flask-User's `/<id>/<action>`:
+    /// `POST …/{id}/delete` and `…/{id}/make-primary` (with the password;
+    /// Flask-User takes GET).
+    pub email_action_url: String,
     /// `USER_ENABLE_INVITE_USER`: signed-in users may invite an address
     /// (`POST invite_user_url`); the mail's link is the registration URL
     /// with `?token=`. Default false.
@@ -271,6 +283,9 @@ impl Default for UserSettings {
             enable_change_email: true,
             change_email_expiration: 86_400,
             change_email_url: "/change-email".to_owned(),
+            enable_multiple_emails: false,
+            manage_emails_url: "/manage-emails".to_owned(),
+            email_action_url: "/email".to_owned(),
             enable_invite_user: false,
             require_invitation: false,
             invite_expiration: 7 * 86_400,
@@ -359,6 +374,12 @@ impl UserSettings {
             return Err(ExtensionError::invalid_setting(
                 "user.enable_invite_user",
                 "invitations are mailed: needs enable_email",
+            ));
+        }
+        if self.enable_multiple_emails && !self.enable_email {
+            return Err(ExtensionError::invalid_setting(
+                "user.enable_multiple_emails",
+                "needs enable_email",
             ));
         }
         if self.require_invitation && !self.enable_invite_user {
@@ -488,6 +509,8 @@ impl UserSettings {
             ),
             ("user.change_email_url", &self.change_email_url),
             ("user.invite_user_url", &self.invite_user_url),
+            ("user.manage_emails_url", &self.manage_emails_url),
+            ("user.email_action_url", &self.email_action_url),
         ] {
             if !path.starts_with('/') || path.contains(['{', '}', '?', '#']) {
                 return Err(ExtensionError::invalid_setting(

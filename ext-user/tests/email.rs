@@ -1296,3 +1296,165 @@ async fn invitations_on_sqlite() {
 async fn invitations_on_mongo() {
     invitations(Db::Mongo(with_database(&mongo_uri(), &unique("invite")))).await;
 }
+
+/// Several addresses (`enable_multiple_emails`): adding one needs the
+/// password (L2) and a mailed confirmation before it signs in or gets a
+/// reset link (L3); then it does both, can be made primary (the old
+/// address told, L4) and deleted; nobody else can register it.
+async fn multiple_emails(db: Db) {
+    let sink = smtp_sink();
+    let vars = env(&shared_sink_url(), &[("USER_ENABLE_MULTIPLE_EMAILS", "true")]);
+    let h = start(&db, &pairs(&vars)).await;
+    let first = format!("{}@example.com", unique("first"));
+    let second = format!("{}@example.com", unique("second"));
+    let name = unique("mu");
+    register(&h.app, &first, &name).await;
+    let mut browser = signed_in(&h.app, &name).await;
+
+    let unsure = browser
+        .post(
+            &h.app,
+            "/user/manage-emails",
+            json!({"email": second, "password": "not the password"}),
+        )
+        .await;
+    assert_eq!(unsure.status, 422, "L2: {}", unsure.body);
+    let added = browser
+        .post(
+            &h.app,
+            "/user/manage-emails",
+            json!({"email": second, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(added.status, 202, "{}", added.body);
+    let mail = mail_for(&sink, &second, "Confirm your email").await;
+    let (confirm, _) = link(&mail, "/user/confirm-email/");
+
+    // L3: unconfirmed, it neither signs in nor gets a reset link.
+    let early = Browser::new()
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": second, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(early.status, 401, "L3");
+    assert_eq!(
+        api_post(&h.app, "/user/forgot-password", None, json!({"email": second}))
+            .await
+            .status,
+        202
+    );
+    let listed = browser.get(&h.app, "/user/manage-emails").await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let emails = listed.json()["emails"].as_array().unwrap().clone();
+    assert_eq!(emails.len(), 2);
+    assert!(emails[1]["confirmed_at"].is_null());
+    let second_id = emails[1]["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        count_to(&sink, &second, "Reset your password"),
+        0,
+        "L3: no reset to an unconfirmed address"
+    );
+
+    assert_eq!(Browser::new().post(&h.app, &confirm, json!({})).await.status, 200);
+    let by_second = Browser::new()
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": second, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        by_second.status, 200,
+        "confirmed, it signs in: {}",
+        by_second.body
+    );
+    let (reset, _) = reset_link(&h.app, &sink, &second).await;
+    let done = Browser::new()
+        .post(
+            &h.app,
+            &reset,
+            json!({"new_password": NEW_PASSWORD, "retype_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+
+    let mut browser = Browser::new();
+    let signed = browser
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": first, "password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(signed.status, 200);
+    let unconfirmed_primary = browser
+        .post(
+            &h.app,
+            &format!("/user/email/{second_id}/make-primary"),
+            json!({"password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(unconfirmed_primary.status, 200, "{}", unconfirmed_primary.body);
+    assert_eq!(unconfirmed_primary.json()["user"]["email"], second.as_str());
+    let notice = mail_for(&sink, &first, "email address of your").await;
+    assert!(notice.text().unwrap().contains(&second), "L4");
+    let emails = browser.get(&h.app, "/user/manage-emails").await.json()["emails"].clone();
+    assert_eq!(emails[0]["email"], second.as_str());
+    assert_eq!(emails[1]["email"], first.as_str());
+    assert!(
+        emails[1]["confirmed_at"].is_number(),
+        "the old primary stays, confirmed"
+    );
+    let first_id = emails[1]["id"].as_str().unwrap().to_owned();
+
+    let other = Browser::new()
+        .post(
+            &h.app,
+            "/user/register",
+            json!({"email": first, "username": unique("thief"), "password": PASSWORD, "retype_password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(other.status, 202, "E5: the same answer");
+    let as_other = Browser::new()
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": first, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(as_other.status, 401, "no second account has the address");
+
+    let deleted = browser
+        .post(
+            &h.app,
+            &format!("/user/email/{first_id}/delete"),
+            json!({"password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(deleted.status, 200, "{}", deleted.body);
+    let gone = Browser::new()
+        .post(
+            &h.app,
+            "/user/sign-in",
+            json!({"login": first, "password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(gone.status, 401, "a deleted address no longer signs in");
+    let get_action = browser
+        .get(&h.app, &format!("/user/email/{second_id}/delete"))
+        .await;
+    assert_eq!(get_action.status, 405, "C1");
+}
+
+#[actix_rt::test]
+async fn multiple_emails_on_sqlite() {
+    multiple_emails(sqlite()).await;
+}
+
+#[actix_rt::test]
+async fn multiple_emails_on_mongo() {
+    multiple_emails(Db::Mongo(with_database(&mongo_uri(), &unique("multi")))).await;
+}

@@ -251,21 +251,38 @@ impl Outbox {
             );
         }
         if let Some((purpose, lifetime, path, variable)) = link {
-            // A change-email link goes to the new address; the others to
-            // the account's own, which must still be it.
-            let to_own =
-                user.as_ref().and_then(|user| user.email.as_deref()) == Some(mail.to_address.as_str());
-            let Some(user) = user.filter(|user| {
-                user.active
-                    && (to_own != (purpose == Purpose::ChangeEmail))
-                    && !(purpose == Purpose::ConfirmEmail && user.email_confirmed_at.is_some())
-            }) else {
+            let Some(user) = user.filter(|user| user.active) else {
                 return Ok(None);
             };
+            let to = crate::identifier::Email::parse(&mail.to_address).map_err(str::to_owned)?;
+            // A change-email link goes to the new address; the others to
+            // one of the account's own, which it must still be (and, to be
+            // confirmed, not confirmed yet).
+            let applies = if purpose == Purpose::ChangeEmail {
+                user.email_key.as_deref() != Some(to.key())
+            } else {
+                let confirming = purpose == Purpose::ConfirmEmail;
+                let owned = crate::email_addresses::owns_address(
+                    self.store.as_ref(),
+                    &self.settings,
+                    &user,
+                    to.key(),
+                    confirming,
+                )
+                .await
+                .map_err(|error| error.to_string())?;
+                let primary = user.email_key.as_deref() == Some(to.key());
+                owned && !(confirming && primary && user.email_confirmed_at.is_some())
+            };
+            if !applies {
+                return Ok(None);
+            }
             let (token, mut record) =
                 mint(&user, purpose, self.clock.now(), lifetime).map_err(|error| error.to_string())?;
             if purpose == Purpose::ChangeEmail {
                 record.address = Some(mail.to_address.clone());
+            } else {
+                record.email_key = to.key().to_owned();
             }
             self.store
                 .insert_email_token(&record)

@@ -96,3 +96,22 @@ pub struct OutboxMail {
 /// `due_at` of a mail the worker gave up on: kept for an operator to see,
 /// never taken again.
 pub const NEVER: i64 = i64::MAX;
+
+/// An address of a user's besides the primary one (`enable_multiple_emails`,
+/// Flask-User's `UserEmail`). Only a confirmed one signs in or receives a
+/// reset link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondaryEmail {
+    /// 32 hex digits.
+    pub id: String,
+    /// Whose it is.
+    pub user_id: String,
+    /// As typed (NFKC).
+    pub email: String,
+    /// Its lookup key, unique among secondary addresses.
+    pub email_key: String,
+    /// When it was confirmed, if it was.
+    pub confirmed_at: Option<i64>,
+    /// When it was added.
+    pub created_at: i64,
+}

@@ -25,7 +25,7 @@ use ext_core::BoxError;
 use futures_util::future::BoxFuture;
 use serde_json::{Map, Value};
 
-pub use self::mail::{EmailTokenRecord, OutboxMail, Purpose, NEVER};
+pub use self::mail::{EmailTokenRecord, OutboxMail, Purpose, SecondaryEmail, NEVER};
 #[cfg(feature = "mongo")]
 pub use self::mongo::MongoUserStore;
 #[cfg(feature = "orm")]
@@ -300,6 +300,42 @@ pub trait UserStore: Send + Sync + 'static {
     /// how many there were.
     fn revoke_invitations(&self, email_key: &str) -> impl Future<Output = Result<u64, Self::Error>> + Send;
 
+    /// Adds a secondary address, unless another secondary address has its
+    /// key (then `Taken(Email)`, nothing written).
+    fn insert_secondary(
+        &self,
+        email: &SecondaryEmail,
+    ) -> impl Future<Output = Result<Insert, Self::Error>> + Send;
+
+    /// The secondary address whose key is exactly `email_key`.
+    fn secondary_by_key(
+        &self,
+        email_key: &str,
+    ) -> impl Future<Output = Result<Option<SecondaryEmail>, Self::Error>> + Send;
+
+    /// The user's secondary addresses, oldest first.
+    fn secondaries_of(
+        &self,
+        user_id: &str,
+    ) -> impl Future<Output = Result<Vec<SecondaryEmail>, Self::Error>> + Send;
+
+    /// Marks the user's secondary address `id` confirmed; false when they
+    /// have none of that id.
+    fn confirm_secondary(
+        &self,
+        user_id: &str,
+        id: &str,
+        at: i64,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
+    /// Deletes the user's secondary address `id`; false when they have
+    /// none of that id.
+    fn delete_secondary(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> impl Future<Output = Result<bool, Self::Error>> + Send;
+
     /// Adds a message to the outbox.
     fn enqueue_mail(&self, mail: &OutboxMail) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
@@ -369,6 +405,21 @@ pub(crate) trait DynUserStore: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Option<EmailTokenRecord>, BoxError>>;
     fn use_email_token<'a>(&'a self, token_hash: &'a str, now: i64) -> BoxFuture<'a, Result<bool, BoxError>>;
     fn revoke_invitations<'a>(&'a self, email_key: &'a str) -> BoxFuture<'a, Result<u64, BoxError>>;
+    fn insert_secondary<'a>(&'a self, email: &'a SecondaryEmail) -> BoxFuture<'a, Result<Insert, BoxError>>;
+    fn secondary_by_key<'a>(
+        &'a self,
+        email_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SecondaryEmail>, BoxError>>;
+    fn secondaries_of<'a>(&'a self, user_id: &'a str)
+        -> BoxFuture<'a, Result<Vec<SecondaryEmail>, BoxError>>;
+    fn confirm_secondary<'a>(
+        &'a self,
+        user_id: &'a str,
+        id: &'a str,
+        at: i64,
+    ) -> BoxFuture<'a, Result<bool, BoxError>>;
+    fn delete_secondary<'a>(&'a self, user_id: &'a str, id: &'a str)
+        -> BoxFuture<'a, Result<bool, BoxError>>;
     fn enqueue_mail<'a>(&'a self, mail: &'a OutboxMail) -> BoxFuture<'a, Result<(), BoxError>>;
     fn claim_mail(
         &self,
@@ -467,6 +518,36 @@ impl<S: UserStore> DynUserStore for S {
     }
     fn revoke_invitations<'a>(&'a self, email_key: &'a str) -> BoxFuture<'a, Result<u64, BoxError>> {
         Box::pin(async move { boxed(UserStore::revoke_invitations(self, email_key).await) })
+    }
+    fn insert_secondary<'a>(&'a self, email: &'a SecondaryEmail) -> BoxFuture<'a, Result<Insert, BoxError>> {
+        Box::pin(async move { boxed(UserStore::insert_secondary(self, email).await) })
+    }
+    fn secondary_by_key<'a>(
+        &'a self,
+        email_key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SecondaryEmail>, BoxError>> {
+        Box::pin(async move { boxed(UserStore::secondary_by_key(self, email_key).await) })
+    }
+    fn secondaries_of<'a>(
+        &'a self,
+        user_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<SecondaryEmail>, BoxError>> {
+        Box::pin(async move { boxed(UserStore::secondaries_of(self, user_id).await) })
+    }
+    fn confirm_secondary<'a>(
+        &'a self,
+        user_id: &'a str,
+        id: &'a str,
+        at: i64,
+    ) -> BoxFuture<'a, Result<bool, BoxError>> {
+        Box::pin(async move { boxed(UserStore::confirm_secondary(self, user_id, id, at).await) })
+    }
+    fn delete_secondary<'a>(
+        &'a self,
+        user_id: &'a str,
+        id: &'a str,
+    ) -> BoxFuture<'a, Result<bool, BoxError>> {
+        Box::pin(async move { boxed(UserStore::delete_secondary(self, user_id, id).await) })
     }
     fn enqueue_mail<'a>(&'a self, mail: &'a OutboxMail) -> BoxFuture<'a, Result<(), BoxError>> {
         Box::pin(async move { boxed(UserStore::enqueue_mail(self, mail).await) })

@@ -1,13 +1,13 @@
 //! Users in MongoDB through ext-mongo (feature `mongo`).
 //!
-//! Six collections: `users` (`_id` is the user id; sparse unique indexes
+//! Seven collections: `users` (`_id` is the user id; sparse unique indexes
 //! on `email_key` and `username_key`, created at start-up; roles are an
 //! array; the profile is JSON text, so an app's field names need no
 //! escaping), `user_throttle` (`_id` is the counter key),
 //! `user_refresh_tokens` (one document per refresh-token family; `_id` is
 //! the family), `user_access_tokens` (unique index on `secret_hash`), and
-//! for the email flows `user_email_tokens` and `user_outbox` (see
-//! `mongo_mail.rs`). Every lookup is an equality
+//! for the email flows `user_email_tokens`, `user_outbox` and
+//! `user_emails` (see `mongo_mail.rs`). Every lookup is an equality
 //! on a string: a JSON body can never smuggle an operator in, because the
 //! fields are typed before they get here.
 
@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::{
     Change, EmailTokenRecord, Field, Hits, Insert, OutboxMail, PersonalTokenRecord, RefreshFamily, Rotated,
-    Rotation, Update, UserRecord, UserStore,
+    Rotation, SecondaryEmail, Update, UserRecord, UserStore,
 };
 
 /// Users, roles and throttle counters in MongoDB.
@@ -31,6 +31,7 @@ pub struct MongoUserStore {
     personal: Collection<Document>,
     pub(super) email_tokens: Collection<Document>,
     pub(super) outbox: Collection<Document>,
+    pub(super) emails: Collection<Document>,
 }
 
 /// What the MongoDB store fails with.
@@ -44,7 +45,7 @@ pub enum MongoStoreError {
     Malformed(String),
 }
 
-fn is_duplicate_key(error: &MongoError) -> bool {
+pub(super) fn is_duplicate_key(error: &MongoError) -> bool {
     match error.kind.as_ref() {
         ErrorKind::Write(WriteFailure::WriteError(write)) => write.code == 11000,
         ErrorKind::Command(command) => command.code == 11000,
@@ -151,8 +152,8 @@ fn document(user: &UserRecord) -> Result<Document, MongoStoreError> {
 
 impl MongoUserStore {
     /// A store in the collections `users`, `user_throttle`,
-    /// `user_refresh_tokens`, `user_access_tokens`, `user_email_tokens`
-    /// and `user_outbox` of `db`.
+    /// `user_refresh_tokens`, `user_access_tokens`, `user_email_tokens`,
+    /// `user_outbox` and `user_emails` of `db`.
     pub fn new(db: &Database) -> Self {
         Self {
             users: db.collection("users"),
@@ -161,6 +162,7 @@ impl MongoUserStore {
             personal: db.collection("user_access_tokens"),
             email_tokens: db.collection("user_email_tokens"),
             outbox: db.collection("user_outbox"),
+            emails: db.collection("user_emails"),
         }
     }
 
@@ -459,6 +461,29 @@ impl UserStore for MongoUserStore {
 
     async fn revoke_invitations(&self, email_key: &str) -> Result<u64, MongoStoreError> {
         self.revoke_invitations_mongo(email_key).await
+    }
+
+    async fn insert_secondary(&self, email: &SecondaryEmail) -> Result<Insert, MongoStoreError> {
+        self.insert_secondary_mongo(email).await
+    }
+
+    async fn secondary_by_key(&self, email_key: &str) -> Result<Option<SecondaryEmail>, MongoStoreError> {
+        Ok(self
+            .secondaries_where(doc! { "email_key": email_key })
+            .await?
+            .pop())
+    }
+
+    async fn secondaries_of(&self, user_id: &str) -> Result<Vec<SecondaryEmail>, MongoStoreError> {
+        self.secondaries_where(doc! { "user_id": user_id }).await
+    }
+
+    async fn confirm_secondary(&self, user_id: &str, id: &str, at: i64) -> Result<bool, MongoStoreError> {
+        self.confirm_secondary_mongo(user_id, id, at).await
+    }
+
+    async fn delete_secondary(&self, user_id: &str, id: &str) -> Result<bool, MongoStoreError> {
+        self.delete_secondary_mongo(user_id, id).await
     }
 
     async fn enqueue_mail(&self, mail: &OutboxMail) -> Result<(), MongoStoreError> {

@@ -12,7 +12,7 @@ use mongodb::bson::{doc, Bson, Document};
 use mongodb::IndexModel;
 
 use super::mongo::{MongoStoreError, MongoUserStore};
-use super::{EmailTokenRecord, OutboxMail, Purpose};
+use super::{EmailTokenRecord, Field, Insert, OutboxMail, Purpose, SecondaryEmail};
 
 fn text(document: &Document, key: &str) -> Result<String, MongoStoreError> {
     document
@@ -78,6 +78,13 @@ impl MongoUserStore {
         self.email_tokens.create_index(by_user).await?;
         let by_due = IndexModel::builder().keys(doc! { "due_at": 1 }).build();
         self.outbox.create_index(by_due).await?;
+        let by_key = IndexModel::builder()
+            .keys(doc! { "email_key": 1 })
+            .options(mongodb::options::IndexOptions::builder().unique(true).build())
+            .build();
+        self.emails.create_index(by_key).await?;
+        let by_user = IndexModel::builder().keys(doc! { "user_id": 1 }).build();
+        self.emails.create_index(by_user).await?;
         Ok(())
     }
 
@@ -204,5 +211,80 @@ impl MongoUserStore {
             )
             .await?;
         Ok(())
+    }
+
+    pub(super) async fn insert_secondary_mongo(
+        &self,
+        email: &SecondaryEmail,
+    ) -> Result<Insert, MongoStoreError> {
+        let mut document = doc! {
+            "_id": &email.id,
+            "user_id": &email.user_id,
+            "email": &email.email,
+            "email_key": &email.email_key,
+            "created_at": email.created_at,
+        };
+        if let Some(at) = email.confirmed_at {
+            document.insert("confirmed_at", at);
+        }
+        match self.emails.insert_one(document).await {
+            Ok(_) => Ok(Insert::Created),
+            Err(error) if super::mongo::is_duplicate_key(&error) => Ok(Insert::Taken(Field::Email)),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    pub(super) async fn secondaries_where(
+        &self,
+        filter: Document,
+    ) -> Result<Vec<SecondaryEmail>, MongoStoreError> {
+        let documents: Vec<Document> = self
+            .emails
+            .find(filter)
+            .sort(doc! { "created_at": 1, "_id": 1 })
+            .await?
+            .try_collect()
+            .await?;
+        documents
+            .iter()
+            .map(|document| {
+                Ok(SecondaryEmail {
+                    id: text(document, "_id")?,
+                    user_id: text(document, "user_id")?,
+                    email: text(document, "email")?,
+                    email_key: text(document, "email_key")?,
+                    confirmed_at: integer(document, "confirmed_at"),
+                    created_at: integer(document, "created_at").unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+
+    pub(super) async fn confirm_secondary_mongo(
+        &self,
+        user_id: &str,
+        id: &str,
+        at: i64,
+    ) -> Result<bool, MongoStoreError> {
+        let updated = self
+            .emails
+            .update_one(
+                doc! { "_id": id, "user_id": user_id },
+                doc! { "$set": { "confirmed_at": at } },
+            )
+            .await?;
+        Ok(updated.matched_count > 0)
+    }
+
+    pub(super) async fn delete_secondary_mongo(
+        &self,
+        user_id: &str,
+        id: &str,
+    ) -> Result<bool, MongoStoreError> {
+        let deleted = self
+            .emails
+            .delete_one(doc! { "_id": id, "user_id": user_id })
+            .await?;
+        Ok(deleted.deleted_count > 0)
     }
 }

@@ -1,15 +1,15 @@
 //! Users in the app's SQL database through ext-orm (feature `orm`):
 //! SQLite, PostgreSQL and MariaDB.
 //!
-//! Seven tables, created at start-up when missing:
+//! Eight tables, created at start-up when missing:
 //! `users` (unique indexes on `email_key` and `username_key`),
 //! `user_roles` (`user_id`, `role`; primary key on both),
 //! `user_throttle` (`throttle_key`, `hits`, `window_ends`),
 //! `user_refresh_tokens` (one row per refresh-token family: `family` the
 //! primary key, `user_id`, `token_hash`, `expires_at`, `revoked`) and
 //! `user_access_tokens` (personal access tokens; unique index on
-//! `secret_hash`); and for the email flows `user_email_tokens` and
-//! `user_outbox` (see `sql_mail.rs`).
+//! `secret_hash`); and for the email flows `user_email_tokens`,
+//! `user_outbox` and `user_emails` (see `sql_mail.rs`).
 //!
 //! A `users` table from before token versions gets its `token_version`
 //! column added at start-up.
@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use super::{
     Change, EmailTokenRecord, Field, Hits, Insert, OutboxMail, PersonalTokenRecord, RefreshFamily, Rotated,
-    Rotation, Update, UserRecord, UserStore,
+    Rotation, SecondaryEmail, Update, UserRecord, UserStore,
 };
 
 /// Users, roles and throttle counters in a SQL database.
@@ -36,6 +36,7 @@ pub struct SqlUserStore {
     personal: String,
     pub(super) email_tokens: String,
     pub(super) outbox: String,
+    pub(super) emails: String,
 }
 
 /// What the SQL store fails with.
@@ -70,8 +71,8 @@ fn col(name: &str) -> Alias {
 
 impl SqlUserStore {
     /// A store in the tables `users`, `user_roles`, `user_throttle`,
-    /// `user_refresh_tokens`, `user_access_tokens`, `user_email_tokens` and
-    /// `user_outbox`.
+    /// `user_refresh_tokens`, `user_access_tokens`, `user_email_tokens`,
+    /// `user_outbox` and `user_emails`.
     pub fn new(conn: DatabaseConnection) -> Self {
         Self {
             conn,
@@ -82,6 +83,7 @@ impl SqlUserStore {
             personal: "user_access_tokens".to_owned(),
             email_tokens: "user_email_tokens".to_owned(),
             outbox: "user_outbox".to_owned(),
+            emails: "user_emails".to_owned(),
         }
     }
 
@@ -305,7 +307,7 @@ fn next_version() -> (&'static str, Expr) {
     ("token_version", Expr::col(col("token_version")).add(1))
 }
 
-fn is_unique_violation(error: &DbErr) -> bool {
+pub(super) fn is_unique_violation(error: &DbErr) -> bool {
     matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_)))
 }
 
@@ -751,6 +753,26 @@ impl UserStore for SqlUserStore {
 
     async fn revoke_invitations(&self, email_key: &str) -> Result<u64, SqlStoreError> {
         self.revoke_invitations_sql(email_key).await
+    }
+
+    async fn insert_secondary(&self, email: &SecondaryEmail) -> Result<Insert, SqlStoreError> {
+        self.insert_secondary_sql(email).await
+    }
+
+    async fn secondary_by_key(&self, email_key: &str) -> Result<Option<SecondaryEmail>, SqlStoreError> {
+        Ok(self.secondaries_where("email_key", email_key).await?.pop())
+    }
+
+    async fn secondaries_of(&self, user_id: &str) -> Result<Vec<SecondaryEmail>, SqlStoreError> {
+        self.secondaries_where("user_id", user_id).await
+    }
+
+    async fn confirm_secondary(&self, user_id: &str, id: &str, at: i64) -> Result<bool, SqlStoreError> {
+        self.confirm_secondary_sql(user_id, id, at).await
+    }
+
+    async fn delete_secondary(&self, user_id: &str, id: &str) -> Result<bool, SqlStoreError> {
+        self.delete_secondary_sql(user_id, id).await
     }
 
     async fn enqueue_mail(&self, mail: &OutboxMail) -> Result<(), SqlStoreError> {

@@ -1,12 +1,13 @@
-//! The SQL store's emailed tokens and outbox: the tables
-//! `user_email_tokens` (primary key `token_hash`; index on `user_id`) and
-//! `user_outbox` (primary key `id`; index on `due_at`).
+//! The SQL store's emailed tokens, outbox and secondary addresses: the
+//! tables `user_email_tokens` (primary key `token_hash`; index on
+//! `user_id`), `user_outbox` (primary key `id`; index on `due_at`) and
+//! `user_emails` (primary key `id`; unique index on `email_key`).
 
 use sea_orm::sea_query::{Alias, ColumnDef, Expr, ExprTrait, Index, InsertStatement, Query, Table};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 
 use super::sql::{SqlStoreError, SqlUserStore};
-use super::{EmailTokenRecord, OutboxMail, Purpose};
+use super::{EmailTokenRecord, Insert, OutboxMail, Purpose, SecondaryEmail};
 
 fn col(name: &str) -> Alias {
     Alias::new(name)
@@ -104,6 +105,25 @@ impl SqlUserStore {
             .col(ColumnDef::new(col("last_error")).text().null())
             .to_owned();
         self.conn.execute(&outbox).await?;
+        let emails = Table::create()
+            .table(col(&self.emails))
+            .if_not_exists()
+            .col(ColumnDef::new(col("id")).string_len(32).not_null().primary_key())
+            .col(ColumnDef::new(col("user_id")).string_len(32).not_null())
+            .col(ColumnDef::new(col("email")).string_len(254).not_null())
+            .col(ColumnDef::new(col("email_key")).string_len(254).not_null())
+            .col(ColumnDef::new(col("confirmed_at")).big_integer().null())
+            .col(ColumnDef::new(col("created_at")).big_integer().not_null())
+            .to_owned();
+        self.conn.execute(&emails).await?;
+        let by_key = Index::create()
+            .if_not_exists()
+            .unique()
+            .name(format!("ux_{}_email_key", self.emails))
+            .table(col(&self.emails))
+            .col(col("email_key"))
+            .to_owned();
+        self.create_index(by_key).await?;
         let by_due = Index::create()
             .if_not_exists()
             .name(format!("ix_{}_due_at", self.outbox))
@@ -276,4 +296,90 @@ impl SqlUserStore {
         self.conn.execute(&statement).await?;
         Ok(())
     }
+
+    pub(super) async fn insert_secondary_sql(&self, email: &SecondaryEmail) -> Result<Insert, SqlStoreError> {
+        let statement = Query::insert()
+            .into_table(col(&self.emails))
+            .columns(SECONDARY_COLUMNS.map(col))
+            .values([
+                email.id.clone().into(),
+                email.user_id.clone().into(),
+                email.email.clone().into(),
+                email.email_key.clone().into(),
+                email.confirmed_at.into(),
+                email.created_at.into(),
+            ])
+            .map_err(|error| DbErr::Custom(error.to_string()))?
+            .to_owned();
+        match self.conn.execute(&statement).await {
+            Ok(_) => Ok(Insert::Created),
+            Err(error) if super::sql::is_unique_violation(&error) => Ok(Insert::Taken(super::Field::Email)),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    pub(super) async fn secondaries_where(
+        &self,
+        column: &str,
+        value: &str,
+    ) -> Result<Vec<SecondaryEmail>, SqlStoreError> {
+        let statement = Query::select()
+            .columns(SECONDARY_COLUMNS.map(col))
+            .from(col(&self.emails))
+            .and_where(Expr::col(col(column)).eq(value))
+            .order_by(col("created_at"), sea_orm::Order::Asc)
+            .order_by(col("id"), sea_orm::Order::Asc)
+            .to_owned();
+        Ok(self
+            .conn
+            .query_all(&statement)
+            .await?
+            .iter()
+            .map(secondary)
+            .collect::<Result<_, _>>()?)
+    }
+
+    pub(super) async fn confirm_secondary_sql(
+        &self,
+        user_id: &str,
+        id: &str,
+        at: i64,
+    ) -> Result<bool, SqlStoreError> {
+        let statement = Query::update()
+            .table(col(&self.emails))
+            .value(col("confirmed_at"), at)
+            .and_where(Expr::col(col("user_id")).eq(user_id))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        Ok(self.conn.execute(&statement).await?.rows_affected() > 0)
+    }
+
+    pub(super) async fn delete_secondary_sql(&self, user_id: &str, id: &str) -> Result<bool, SqlStoreError> {
+        let statement = Query::delete()
+            .from_table(col(&self.emails))
+            .and_where(Expr::col(col("user_id")).eq(user_id))
+            .and_where(Expr::col(col("id")).eq(id))
+            .to_owned();
+        Ok(self.conn.execute(&statement).await?.rows_affected() > 0)
+    }
+}
+
+const SECONDARY_COLUMNS: [&str; 6] = [
+    "id",
+    "user_id",
+    "email",
+    "email_key",
+    "confirmed_at",
+    "created_at",
+];
+
+fn secondary(row: &QueryResult) -> Result<SecondaryEmail, DbErr> {
+    Ok(SecondaryEmail {
+        id: row.try_get("", "id")?,
+        user_id: row.try_get("", "user_id")?,
+        email: row.try_get("", "email")?,
+        email_key: row.try_get("", "email_key")?,
+        confirmed_at: row.try_get("", "confirmed_at")?,
+        created_at: row.try_get("", "created_at")?,
+    })
 }
