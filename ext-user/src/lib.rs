@@ -3,7 +3,9 @@
 //! user fields, with users kept in ext-orm's database (feature `orm`) or
 //! ext-mongo's (feature `mongo`); and, for API clients, access and refresh
 //! tokens that can be revoked at once ([`api_tokens`], [`jwt`]), personal
-//! access tokens, and an OpenAPI description of every endpoint.
+//! access tokens, and an OpenAPI description of every endpoint; and the
+//! email flows (confirm, forgot and reset, change email, invitations,
+//! several addresses, notices) with mail sent from an outbox in the store.
 //!
 //! Registered in one call, after the store's extension, [`Sessions`] and
 //! [`Csrf`]:
@@ -61,6 +63,8 @@
 //! | session limits | 1 h sliding | 30 min idle, 12 h absolute (remember-me 30 days) |
 //! | identifiers | `ilike` (so `%` and `_` match anything) | NFKC, lower case, exact equality |
 //! | API tokens | none | JWT access/refresh pairs (rotated, replay revokes the family, a per-user token version revokes at once), personal access tokens |
+//! | emailed tokens | reusable until expiry, any purpose, GET changes state | 256 bits stored hashed, single use, one purpose, bound to the password and address; GET changes nothing |
+//! | sending mail | in the request | an outbox in the store and a worker with retries; links from `[app] public_url` only |
 //! | `USER_*_URL` | whole paths | paths under one prefix (`[app.url_prefixes] user`) |
 
 #![forbid(unsafe_code)]

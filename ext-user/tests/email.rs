@@ -1458,3 +1458,40 @@ async fn multiple_emails_on_sqlite() {
 async fn multiple_emails_on_mongo() {
     multiple_emails(Db::Mongo(with_database(&mongo_uri(), &unique("multi")))).await;
 }
+
+/// P7 for the email flows: across forgot → mail → reset, the logs hold
+/// neither the token nor the new password, and an SMTP URL's password is
+/// in no `Debug`.
+#[actix_rt::test]
+async fn mail_secrets_stay_out_of_logs_and_debug() {
+    let captured = common::Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let sink = smtp_sink();
+    let vars = env(&shared_sink_url(), &[]);
+    let h = start(&sqlite(), &pairs(&vars)).await;
+    let address = format!("{}@example.com", unique("quiet"));
+    register(&h.app, &address, &unique("qu")).await;
+    let (path, token) = reset_link(&h.app, &sink, &address).await;
+    let reset = Browser::new()
+        .post(
+            &h.app,
+            &path,
+            json!({"new_password": NEW_PASSWORD, "retype_password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(reset.status, 200);
+    let logs = captured.text();
+    assert!(logs.contains("mail sent"), "the worker logged: {logs}");
+    assert!(!logs.contains(&token), "P7: the token is in the logs");
+    assert!(!logs.contains(NEW_PASSWORD), "P7: the password is in the logs");
+
+    let vars = env("smtp://mailer:s3cret-pass@127.0.0.1:1", &[]);
+    let h = start(&sqlite(), &pairs(&vars)).await;
+    let shown = format!("{:?} {:?}", h.manager, h.manager.settings());
+    assert!(!shown.contains("s3cret-pass"), "P7: {shown}");
+}

@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-
-use common::{register, signed_in, sqlite, start, Browser, Db, FAST_HASHING, PASSWORD};
+use common::{register, signed_in, sqlite, start, Browser, Captured, Db, FAST_HASHING, PASSWORD};
 use ext_user::password::{HashSettings, Password, Passwords};
 use ext_user::store::{SqlUserStore, UserStore};
 use serde_json::json;
@@ -222,20 +220,6 @@ async fn the_policy_is_length_and_a_common_password_list() {
         .await;
     assert_eq!(change.status, 422);
     assert_eq!(change.json()["field"], "new_password");
-}
-
-/// A tracing layer that keeps every formatted event.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// P7: no hash, stamp or password in `Debug`, JSON or logs.

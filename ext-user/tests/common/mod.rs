@@ -16,6 +16,27 @@ use ext_user::clock::ManualClock;
 use ext_user::{CurrentUser, UserManager, Users};
 use serde_json::{json, Value};
 
+/// A tracing writer that keeps every formatted event.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Everything written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 /// A secret that passes ext-core's checks.
 pub const KEY: &str = "k7Qw9vX2mL4pR8sT1uY6zA3bC5dE0fGh";
 
