@@ -11,6 +11,7 @@ use serde_json::json;
 
 use crate::auth::{self, account_holder};
 use crate::body::Body;
+use crate::email_routes::requested;
 use crate::identifier::Email;
 use crate::mail::kind;
 use crate::manager::random_hex;
@@ -131,15 +132,12 @@ async fn add(
             .map_err(UserError::Store)?
             == Insert::Created
         {
-            let outbox = manager.outbox()?;
-            let mail = outbox.message(kind::CONFIRM_EMAIL, email.as_str(), Some(record), json!({}))?;
-            outbox.enqueue(&mail).await?;
+            manager
+                .send_mail(kind::CONFIRM_EMAIL, email.as_str(), Some(record))
+                .await?;
         }
     }
-    Ok(answer(
-        StatusCode::ACCEPTED,
-        json!({ "status": "requested", "detail": ADDED }),
-    ))
+    Ok(requested(ADDED))
 }
 
 async fn act(

@@ -31,7 +31,7 @@ use crate::identifier::Email;
 use crate::mail::kind;
 use crate::manager::random_hex;
 use crate::routes::{answer, client, method_not_allowed};
-use crate::store::{Change, Purpose, Update};
+use crate::store::{Change, Purpose, Update, UserRecord};
 use crate::{User, UserError, UserManager, UserSettings};
 
 /// Forgot and resend requests whose work may run after their answer at
@@ -102,6 +102,14 @@ pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
     }
 }
 
+/// The 202 of a request that may send mail.
+pub(crate) fn requested(detail: &str) -> HttpResponse {
+    answer(
+        StatusCode::ACCEPTED,
+        json!({ "status": "requested", "detail": detail }),
+    )
+}
+
 /// A token page's answer (T8).
 fn link_answer(status: StatusCode, body: Value) -> HttpResponse {
     HttpResponse::build(status)
@@ -111,6 +119,19 @@ fn link_answer(status: StatusCode, body: Value) -> HttpResponse {
 }
 
 impl UserManager {
+    /// Enqueues a mail of `kind` to `to` about `record` (the worker adds
+    /// its link).
+    pub(crate) async fn send_mail(
+        &self,
+        kind: &str,
+        to: &str,
+        record: Option<&UserRecord>,
+    ) -> Result<(), UserError> {
+        let outbox = self.outbox()?;
+        let mail = outbox.message(kind, to, record, json!({}))?;
+        outbox.enqueue(&mail).await
+    }
+
     /// Counts a mail-sending request on the client's and the address's
     /// counters (hourly); 429 past either.
     pub(crate) async fn count_mail(&self, req: &HttpRequest, email_key: &str) -> Result<(), UserError> {
@@ -196,14 +217,11 @@ async fn forgot_password(
         let (Some(address), true, true) = (address, record.active, confirmed) else {
             return Ok(());
         };
-        let outbox = worker.outbox()?;
-        let mail = outbox.message(kind::RESET_PASSWORD, &address, Some(&record), json!({}))?;
-        outbox.enqueue(&mail).await
+        worker
+            .send_mail(kind::RESET_PASSWORD, &address, Some(&record))
+            .await
     })?;
-    Ok(answer(
-        StatusCode::ACCEPTED,
-        json!({ "status": "requested", "detail": FORGOT }),
-    ))
+    Ok(requested(FORGOT))
 }
 
 const RESEND: &str = "If an account has this address and it is not confirmed yet, a new link is on its way.";
@@ -228,14 +246,11 @@ async fn resend_confirmation(
         else {
             return Ok(());
         };
-        let outbox = worker.outbox()?;
-        let mail = outbox.message(kind::CONFIRM_EMAIL, &address, Some(&record), json!({}))?;
-        outbox.enqueue(&mail).await
+        worker
+            .send_mail(kind::CONFIRM_EMAIL, &address, Some(&record))
+            .await
     })?;
-    Ok(answer(
-        StatusCode::ACCEPTED,
-        json!({ "status": "requested", "detail": RESEND }),
-    ))
+    Ok(requested(RESEND))
 }
 
 async fn describe_reset(
@@ -395,14 +410,11 @@ async fn change_email(
         .map_err(UserError::Store)?
         .is_some();
     if !taken {
-        let outbox = manager.outbox()?;
-        let mail = outbox.message(kind::CHANGE_EMAIL, new.as_str(), Some(record), json!({}))?;
-        outbox.enqueue(&mail).await?;
+        manager
+            .send_mail(kind::CHANGE_EMAIL, new.as_str(), Some(record))
+            .await?;
     }
-    Ok(answer(
-        StatusCode::ACCEPTED,
-        json!({ "status": "requested", "detail": CHANGE }),
-    ))
+    Ok(requested(CHANGE))
 }
 
 async fn describe_change(
@@ -485,17 +497,9 @@ async fn invite_user(
         .map_err(UserError::Store)?
         .is_none()
     {
-        let outbox = manager.outbox()?;
-        let mail = outbox.message(
-            kind::INVITE_USER,
-            email.as_str(),
-            Some(&holder.cached.record),
-            json!({}),
-        )?;
-        outbox.enqueue(&mail).await?;
+        manager
+            .send_mail(kind::INVITE_USER, email.as_str(), Some(&holder.cached.record))
+            .await?;
     }
-    Ok(answer(
-        StatusCode::ACCEPTED,
-        json!({ "status": "requested", "detail": INVITED }),
-    ))
+    Ok(requested(INVITED))
 }

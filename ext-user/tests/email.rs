@@ -1133,6 +1133,23 @@ async fn change_email_on_mongo() {
     change_email(Db::Mongo(with_database(&mongo_uri(), &unique("move")))).await;
 }
 
+/// Invites `address` as `inviter`; the token of the mailed link.
+async fn invite<S>(app: &S, inviter: &mut Browser, sink: &SmtpSink, address: &str) -> String
+where
+    S: actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+{
+    let asked = inviter.post(app, "/user/invite", json!({"email": address})).await;
+    assert_eq!(asked.status, 202, "{}", asked.body);
+    let mail = mail_for(sink, address, "You are invited").await;
+    let link = mail.link("/user/register?token=").unwrap();
+    assert!(link.starts_with(PUBLIC), "T9: {link}");
+    link.rsplit('=').next().unwrap().to_owned()
+}
+
 /// T10: with `require_invitation`, registering needs an invitation's
 /// token, on the POST; it works once, for the invited address only, not
 /// after it is revoked or expired (7 days); the invited address counts as
@@ -1180,27 +1197,20 @@ async fn invitations(db: Db) {
     );
 
     let mut inviter = signed_in(&h.app, &host).await;
-    assert_eq!(
-        inviter
-            .post(&h.app, "/user/invite", json!({"email": guest}))
-            .await
-            .status,
-        202
-    );
+    let token = invite(&h.app, &mut inviter, &sink, &guest).await;
     let mail = mail_for(&sink, &guest, "You are invited").await;
     assert!(mail.text().unwrap().contains(&host), "names the inviter");
-    let link = mail.link("/user/register?token=").unwrap();
-    assert!(link.starts_with(PUBLIC), "T9: {link}");
-    let token = link.rsplit('=').next().unwrap().to_owned();
-
-    let elsewhere = format!("{}@example.com", unique("elsewhere"));
-    let wrong = Browser::new()
-        .post(
+    let register_with = |email: &str, token: &str| {
+        api_post(
             &h.app,
             "/user/register",
-            body(&elsewhere, &unique("w"), Some(&token)),
+            None,
+            body(email, &unique("r"), Some(token)),
         )
-        .await;
+    };
+
+    let elsewhere = format!("{}@example.com", unique("elsewhere"));
+    let wrong = register_with(&elsewhere, &token).await;
     assert_eq!(
         (wrong.status, wrong.json()["field"].as_str()),
         (422, Some("email")),
@@ -1228,63 +1238,21 @@ async fn invitations(db: Db) {
         "the invitation confirmed the address: {}",
         signed.body
     );
-    let again = Browser::new()
-        .post(
-            &h.app,
-            "/user/register",
-            body(&guest, &unique("g2"), Some(&token)),
-        )
-        .await;
-    assert_eq!(again.status, 400, "T10: once");
+    assert_eq!(register_with(&guest, &token).await.status, 400, "T10: once");
 
     // Revoked, then expired.
     let revoked = format!("{}@example.com", unique("revoked"));
-    assert_eq!(
-        inviter
-            .post(&h.app, "/user/invite", json!({"email": revoked}))
-            .await
-            .status,
-        202
-    );
-    let mail = mail_for(&sink, &revoked, "You are invited").await;
-    let token = mail
-        .link("?token=")
-        .unwrap()
-        .rsplit('=')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = invite(&h.app, &mut inviter, &sink, &revoked).await;
     assert_eq!(h.manager.revoke_invitation(&revoked).await.unwrap(), 1);
-    let refused = Browser::new()
-        .post(
-            &h.app,
-            "/user/register",
-            body(&revoked, &unique("r"), Some(&token)),
-        )
-        .await;
-    assert_eq!(refused.status, 400, "T10: revoked");
-
+    assert_eq!(register_with(&revoked, &token).await.status, 400, "T10: revoked");
     let late = format!("{}@example.com", unique("late"));
-    assert_eq!(
-        inviter
-            .post(&h.app, "/user/invite", json!({"email": late}))
-            .await
-            .status,
-        202
-    );
-    let mail = mail_for(&sink, &late, "You are invited").await;
-    let token = mail
-        .link("?token=")
-        .unwrap()
-        .rsplit('=')
-        .next()
-        .unwrap()
-        .to_owned();
+    let token = invite(&h.app, &mut inviter, &sink, &late).await;
     h.clock.advance(7 * 86_400);
-    let expired = Browser::new()
-        .post(&h.app, "/user/register", body(&late, &unique("l"), Some(&token)))
-        .await;
-    assert_eq!(expired.status, 400, "T3: an invitation lasts 7 days");
+    assert_eq!(
+        register_with(&late, &token).await.status,
+        400,
+        "T3: an invitation lasts 7 days"
+    );
 }
 
 #[actix_rt::test]
