@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::identifier::Email;
 use crate::password::Password;
 use crate::UserError;
 
@@ -36,6 +37,12 @@ impl Body {
     pub(crate) fn required(&mut self, field: &'static str) -> Result<String, UserError> {
         self.string(field)?
             .ok_or_else(|| UserError::invalid(field, "is required"))
+    }
+
+    /// A required email address, checked and normalised.
+    pub(crate) fn email(&mut self, field: &'static str) -> Result<Email, UserError> {
+        let raw = self.required(field)?;
+        Email::parse(&raw).map_err(|detail| UserError::invalid(field, detail))
     }
 
     pub(crate) fn password(&mut self, field: &'static str) -> Result<Password, UserError> {

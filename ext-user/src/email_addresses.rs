@@ -12,7 +12,6 @@ use serde_json::json;
 use crate::auth::{self, account_holder};
 use crate::body::Body;
 use crate::email_routes::requested;
-use crate::identifier::Email;
 use crate::mail::kind;
 use crate::manager::random_hex;
 use crate::routes::{answer, confirm_current_password, method_not_allowed};
@@ -102,10 +101,9 @@ async fn add(
     let holder = account_holder(&req).await?;
     let record = &holder.cached.record;
     let mut body = Body::parse(&body)?;
-    let email = body.required("email")?;
+    let email = body.email("email")?;
     let password = body.password("password")?;
     body.finish()?;
-    let email = Email::parse(&email).map_err(|detail| UserError::invalid("email", detail))?;
     confirm_current_password(&manager, record, "password", &password).await?;
     manager.count_mail(&req, email.key()).await?;
     // The same answer whether or not another account has it: then nothing

@@ -150,9 +150,8 @@ async fn requested_address(
     body: &[u8],
 ) -> Result<Email, UserError> {
     let mut body = Body::parse(body)?;
-    let email = body.required("email")?;
+    let email = body.email("email")?;
     body.finish()?;
-    let email = Email::parse(&email).map_err(|detail| UserError::invalid("email", detail))?;
     manager.count_mail(req, email.key()).await?;
     Ok(email)
 }
@@ -253,15 +252,25 @@ async fn resend_confirmation(
     Ok(requested(RESEND))
 }
 
+/// A link's GET: what it is for, for whom, until when; nothing changes
+/// (T6).
+async fn describe(manager: &UserManager, token: &str, purpose: Purpose) -> Result<HttpResponse, UserError> {
+    let (record, user) = manager.check_email_token(token, purpose).await?;
+    let email = match purpose {
+        Purpose::ChangeEmail => record.address.clone(),
+        _ => user.email,
+    };
+    Ok(link_answer(
+        StatusCode::OK,
+        json!({ "purpose": purpose.as_str(), "email": email, "expires_at": record.expires_at }),
+    ))
+}
+
 async fn describe_reset(
     manager: web::Data<UserManager>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, UserError> {
-    let (record, user) = manager.check_email_token(&token, Purpose::ResetPassword).await?;
-    Ok(link_answer(
-        StatusCode::OK,
-        json!({ "purpose": "reset_password", "email": user.email, "expires_at": record.expires_at }),
-    ))
+    describe(&manager, &token, Purpose::ResetPassword).await
 }
 
 async fn reset_password(
@@ -318,11 +327,7 @@ async fn describe_confirm(
     manager: web::Data<UserManager>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, UserError> {
-    let (record, user) = manager.check_email_token(&token, Purpose::ConfirmEmail).await?;
-    Ok(link_answer(
-        StatusCode::OK,
-        json!({ "purpose": "confirm_email", "email": user.email, "expires_at": record.expires_at }),
-    ))
+    describe(&manager, &token, Purpose::ConfirmEmail).await
 }
 
 async fn confirm_email(
@@ -391,10 +396,9 @@ async fn change_email(
     let holder = account_holder(&req).await?;
     let record = &holder.cached.record;
     let mut body = Body::parse(&body)?;
-    let new = body.required("new_email")?;
+    let new = body.email("new_email")?;
     let password = body.password("password")?;
     body.finish()?;
-    let new = Email::parse(&new).map_err(|detail| UserError::invalid("new_email", detail))?;
     if record.email_key.as_deref() == Some(new.key()) {
         return Err(UserError::invalid(
             "new_email",
@@ -421,11 +425,7 @@ async fn describe_change(
     manager: web::Data<UserManager>,
     token: web::Path<String>,
 ) -> Result<HttpResponse, UserError> {
-    let (record, _) = manager.check_email_token(&token, Purpose::ChangeEmail).await?;
-    Ok(link_answer(
-        StatusCode::OK,
-        json!({ "purpose": "change_email", "email": record.address, "expires_at": record.expires_at }),
-    ))
+    describe(&manager, &token, Purpose::ChangeEmail).await
 }
 
 /// Moves the account to the link's address: confirmed (the link proved
@@ -486,9 +486,8 @@ async fn invite_user(
 ) -> Result<HttpResponse, UserError> {
     let holder = account_holder(&req).await?;
     let mut body = Body::parse(&body)?;
-    let email = body.required("email")?;
+    let email = body.email("email")?;
     body.finish()?;
-    let email = Email::parse(&email).map_err(|detail| UserError::invalid("email", detail))?;
     manager.count_mail(&req, email.key()).await?;
     if manager
         .store
