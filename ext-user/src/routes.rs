@@ -140,8 +140,9 @@ async fn register(
         if record.email_key.as_deref() != Some(invitation.email_key.as_str()) {
             return Err(UserError::invalid("email", "is not the address that was invited"));
         }
-        manager.use_email_token(invitation).await?;
-        // The invitation's link proved the address.
+        // The invitation's link proved the address. It is used once the
+        // account exists (so a taken username leaves it usable); the
+        // address is unique, so only one account can ever use it.
         record.email_confirmed_at = Some(manager.now());
     }
     // B4: registering sends mail, so it counts like the other mail
@@ -175,6 +176,9 @@ async fn register(
     };
     match inserted {
         Insert::Created => {
+            if let Some(invitation) = &invitation {
+                manager.use_email_token(invitation).await?;
+            }
             if let Some(outbox) = &manager.outbox {
                 outbox.wake();
             }

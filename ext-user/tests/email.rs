@@ -1217,6 +1217,8 @@ async fn invitations(db: Db) {
         "T10: {}",
         wrong.body
     );
+    let clash = api_post(&h.app, "/user/register", None, body(&guest, &host, Some(&token))).await;
+    assert_eq!(clash.status, 409, "a taken username: {}", clash.body);
     let name = unique("gu");
     let joined = Browser::new()
         .post(

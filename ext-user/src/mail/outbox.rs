@@ -131,12 +131,22 @@ impl Outbox {
     /// The worker: runs until `stop` turns true.
     pub(crate) async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let poll = Duration::from_millis(self.settings.mail_poll_ms);
+        // A store that is down is logged when it goes and when it is back,
+        // not at every poll.
+        let mut store_down = false;
         loop {
             let now = self.clock.now();
             let claimed = match self.store.claim_mail(now, now + LEASE_SECS, BATCH).await {
-                Ok(claimed) => claimed,
+                Ok(claimed) => {
+                    if std::mem::take(&mut store_down) {
+                        tracing::info!("the outbox reaches the user store again");
+                    }
+                    claimed
+                }
                 Err(error) => {
-                    tracing::warn!(%error, "the outbox could not read the user store; trying again");
+                    if !std::mem::replace(&mut store_down, true) {
+                        tracing::warn!(%error, "the outbox cannot read the user store; mail waits until it can");
+                    }
                     Vec::new()
                 }
             };
