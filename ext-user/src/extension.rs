@@ -203,10 +203,10 @@ fn outbox(
         return Ok(None);
     }
     let Some(public_url) = public_url(app)? else {
-        if settings.enable_confirm_email || settings.enable_invite_user {
+        if settings.enable_confirm_email || settings.enable_invite_user || settings.enable_multiple_emails {
             return Err(ExtensionError::invalid_setting(
                 "app.public_url",
-                "email confirmation and invitations mail links: set the URL users reach the app at",
+                "email confirmation, invitations and added addresses mail links: set the URL users reach the app at",
             ));
         }
         tracing::warn!("[app] public_url is not set: ext-user sends no mail (no password reset, no notices)");

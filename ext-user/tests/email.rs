@@ -868,7 +868,8 @@ async fn an_app_template_overrides_the_bundled_one() {
 }
 
 /// Without `[app] public_url` no mail can carry a link: forgot-password is
-/// not mounted, and confirmation refuses to start.
+/// not mounted, and confirmation, invitations and added addresses refuse
+/// to start.
 #[actix_rt::test]
 async fn links_need_a_public_url() {
     let h = start(&sqlite(), &FAST_HASHING).await;
@@ -890,6 +891,18 @@ async fn links_need_a_public_url() {
         .await
         .expect_err("confirmation without a public URL");
     assert!(failed.to_string().contains("public_url"), "{failed}");
+    for key in ["USER_ENABLE_INVITE_USER", "USER_ENABLE_MULTIPLE_EMAILS"] {
+        let config = common::config(&sqlite(), &[(key, "true")]);
+        let failed = ext_core::AppBuilder::new(config)
+            .register(ext_orm::Orm::new())
+            .register(ext_core::session::Sessions::new())
+            .register(ext_core::session::Csrf::new())
+            .register(ext_user::Users::new())
+            .init()
+            .await
+            .expect_err(key);
+        assert!(failed.to_string().contains("public_url"), "{key}: {failed}");
+    }
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
