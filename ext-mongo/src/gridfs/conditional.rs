@@ -49,9 +49,14 @@ pub(crate) fn parse_http_date(text: &str) -> Option<u64> {
         .map(|elapsed| elapsed.as_secs())
 }
 
-/// Whole seconds since the epoch as an HTTP-date.
+/// The last second an HTTP-date can name: 9999-12-31T23:59:59Z.
+const LAST_HTTP_DATE: u64 = 253_402_300_799;
+
+/// Whole seconds since the epoch as an HTTP-date. A later time (an
+/// `uploadDate` past the year 9999, read from a bucket someone else
+/// wrote) is the last date HTTP can name: `HttpDate` would panic on it.
 pub(crate) fn http_date(seconds: u64) -> String {
-    HttpDate::from(UNIX_EPOCH + Duration::from_secs(seconds)).to_string()
+    HttpDate::from(UNIX_EPOCH + Duration::from_secs(seconds.min(LAST_HTTP_DATE))).to_string()
 }
 
 /// Evaluates `If-Match`, `If-None-Match` and `If-Modified-Since` against the
@@ -89,4 +94,17 @@ pub(crate) fn if_range_holds(req: &HttpRequest, etag: &str, last_modified: u64) 
         return tags(value).any(|(weak, tag)| !weak && tag == etag);
     }
     parse_http_date(value) == Some(last_modified)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_past_9999_are_the_last_http_date_not_a_panic() {
+        assert_eq!(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(http_date(LAST_HTTP_DATE), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert_eq!(http_date(LAST_HTTP_DATE + 1), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert_eq!(http_date(u64::MAX), "Fri, 31 Dec 9999 23:59:59 GMT");
+    }
 }

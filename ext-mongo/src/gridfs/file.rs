@@ -82,9 +82,13 @@ impl StoredFile {
     {
         let size = self.chunk_size;
         let (first, last) = (start / size, end / size);
+        let (first, last) = (
+            i64::try_from(first).unwrap_or(i64::MAX),
+            i64::try_from(last).unwrap_or(i64::MAX),
+        );
         let cursor = self
             .chunks
-            .find(doc! {"files_id": self.id.clone(), "n": {"$gte": first as i64, "$lte": last as i64}})
+            .find(doc! {"files_id": self.id.clone(), "n": {"$gte": first, "$lte": last}})
             .sort(doc! {"n": 1})
             .batch_size(CHUNKS_PER_BATCH)
             .await?;
@@ -94,10 +98,8 @@ impl StoredFile {
                 Some(Bson::Binary(binary)) => binary.bytes.clone(),
                 _ => Vec::new(),
             };
-            let offset = n * size;
-            let from = start.saturating_sub(offset).min(data.len() as u64) as usize;
-            let to = (end + 1).saturating_sub(offset).min(data.len() as u64) as usize;
-            actix_web::web::Bytes::from(data).slice(from..to.max(from))
+            let (from, to) = chunk_slice(n, size, start, end, data.len());
+            actix_web::web::Bytes::from(data).slice(from..to)
         }))
     }
 
@@ -112,5 +114,37 @@ impl StoredFile {
             }
         }
         Ok(format!("{:x}", hasher.finalize()))
+    }
+}
+
+/// The part of chunk `n` (of `size` bytes, holding `len`) inside the bytes
+/// `start..=end`. The numbers come from the bucket, which anyone may have
+/// written: the arithmetic saturates, so a huge `n` or `chunkSize` gives
+/// an empty slice, never a panic or a wrapped offset.
+fn chunk_slice(n: u64, size: u64, start: u64, end: u64, len: usize) -> (usize, usize) {
+    let offset = n.saturating_mul(size);
+    let len = u64::try_from(len).unwrap_or(u64::MAX);
+    let from = start.saturating_sub(offset).min(len);
+    let to = end.saturating_add(1).saturating_sub(offset).min(len).max(from);
+    (
+        usize::try_from(from).unwrap_or(usize::MAX),
+        usize::try_from(to).unwrap_or(usize::MAX),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk_slice;
+
+    #[test]
+    fn chunk_slices_saturate_on_numbers_from_the_bucket() {
+        // Chunk 1 of 4-byte chunks, bytes 5..=6 of the file: its [1, 3).
+        assert_eq!(chunk_slice(1, 4, 5, 6, 4), (1, 3));
+        // The whole chunk.
+        assert_eq!(chunk_slice(0, 4, 0, 100, 4), (0, 4));
+        // Overflowing offsets and ends: empty, no panic.
+        assert_eq!(chunk_slice(u64::MAX, u64::MAX, 0, 10, 4), (0, 0));
+        assert_eq!(chunk_slice(0, 4, 0, u64::MAX, 4), (0, 4));
+        assert_eq!(chunk_slice(3, u64::MAX / 2, 0, 10, 4), (0, 0));
     }
 }
