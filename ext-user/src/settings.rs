@@ -145,7 +145,8 @@ pub struct UserSettings {
     pub mail_per_client: u32,
     /// How often a message is tried before the outbox gives up on it
     /// (kept, with its last error). Default 10: retries after 30 s, 1, 2,
-    /// 4 … minutes, about 8 hours in all.
+    /// 4 … minutes up to an hour apart: the tenth try is about 3 hours
+    /// after the first (`outbox::tests::retries_back_off_to_an_hour`).
     pub mail_max_attempts: i64,
     /// How often the outbox worker looks for mail another instance
     /// enqueued or that is due again, milliseconds. Mail enqueued by this
