@@ -105,6 +105,10 @@ pub async fn migrate(ext: &ExtApp) -> Result<(), InitError> {
         .registry()
         .get::<ext_orm::OrmState>()
         .ok_or_else(|| failed("the ORM is not registered".to_owned()))?;
+    let conn = orm.conn().map_err(|error| failed(error.to_string()))?;
+    notes::migration::rename_legacy(conn)
+        .await
+        .map_err(|error| failed(format!("migrations failed: {error}")))?;
     orm.migrate()
         .await
         .map_err(|error| failed(format!("migrations failed: {error}")))

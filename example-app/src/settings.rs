@@ -15,7 +15,20 @@ pub struct ExampleSettings {
     pub workers: usize,
     /// Run the example's migrations at start-up (else: `example-app migrate`).
     pub migrate: bool,
+    /// The longest note title, in characters (1 to 200: the column is
+    /// `VARCHAR(200)`).
+    pub note_title_max: usize,
+    /// The longest note body, in bytes of UTF-8 (at most 65,535: the column
+    /// is `TEXT`, which MariaDB caps there and would otherwise refuse or
+    /// truncate).
+    pub note_body_max: usize,
 }
+
+/// The `note.title` column's size, in characters.
+pub const TITLE_COLUMN_CHARS: usize = 200;
+
+/// The `note.body` column's size on MariaDB (`TEXT`), in bytes.
+pub const BODY_COLUMN_BYTES: usize = 65_535;
 
 impl Default for ExampleSettings {
     fn default() -> Self {
@@ -24,6 +37,8 @@ impl Default for ExampleSettings {
             bind: "127.0.0.1:8080".to_owned(),
             workers: 0,
             migrate: true,
+            note_title_max: TITLE_COLUMN_CHARS,
+            note_body_max: BODY_COLUMN_BYTES,
         }
     }
 }
@@ -40,6 +55,18 @@ impl Extension for ExampleExtension {
 
     async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
         let settings: ExampleSettings = app.settings(&crate::section())?;
+        if !(1..=TITLE_COLUMN_CHARS).contains(&settings.note_title_max) {
+            return Err(ExtensionError::message(format!(
+                "`example.note_title_max` must be 1 to {TITLE_COLUMN_CHARS} (the title column's size), not {}",
+                settings.note_title_max
+            )));
+        }
+        if settings.note_body_max > BODY_COLUMN_BYTES {
+            return Err(ExtensionError::message(format!(
+                "`example.note_body_max` must be at most {BODY_COLUMN_BYTES} bytes (the body column's size on MariaDB), not {}",
+                settings.note_body_max
+            )));
+        }
         app.provide(settings);
         Ok(())
     }

@@ -332,7 +332,14 @@ impl ExtApp {
                 app.service(web::scope(&mount.prefix).configure(move |cfg| routes(cfg)))
             };
         }
+        let body_timeout =
+            (settings.body_timeout_ms > 0).then(|| Duration::from_millis(settings.body_timeout_ms));
         app.default_service(unrouted_service(Arc::clone(&inner.hooks)))
+            // Inside the dispatcher, so its 408 is a problem document that
+            // goes through the after-hooks.
+            .wrap(crate::body_deadline::BodyDeadline {
+                timeout: body_timeout,
+            })
             .wrap(HookDispatcher::new(
                 Arc::clone(&inner.hooks),
                 HealthRoute {

@@ -81,6 +81,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 
 mod app;
+pub mod body_deadline;
 pub mod config;
 pub mod converters;
 mod dev_page;

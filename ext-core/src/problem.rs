@@ -28,6 +28,10 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+mod plain;
+
+pub use self::plain::plain_message;
+
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -217,14 +221,50 @@ fn problem_for_error(status: StatusCode, error: &actix_web::Error, path: &str) -
         Some((slug @ "unsupported-media-type", title)) => {
             Problem::typed(slug, StatusCode::UNSUPPORTED_MEDIA_TYPE, title)
         }
+        // actix answers a failed body read as 400.
+        Some((slug @ "body-timeout", title)) => Problem::typed(slug, StatusCode::REQUEST_TIMEOUT, title),
         Some((slug, title)) => Problem::typed(slug, status, title),
         None => Problem::new(status),
     };
-    problem.with_detail(error.to_string())
+    problem.with_detail(client_detail(error))
+}
+
+/// What a client is told about an extractor's rejection: the deserializer's
+/// own message (naming the field and the problem) without actix's prefix
+/// and without Rust type names.
+fn client_detail(error: &actix_web::Error) -> String {
+    let cause = if let Some(JsonPayloadError::Deserialize(cause)) = error.as_error::<JsonPayloadError>() {
+        cause.to_string()
+    } else if let Some(PathError::Deserialize(cause)) = error.as_error::<PathError>() {
+        cause.to_string()
+    } else if let Some(QueryPayloadError::Deserialize(cause)) = error.as_error::<QueryPayloadError>() {
+        cause.to_string()
+    } else if let Some(UrlencodedError::Parse(cause)) = error.as_error::<UrlencodedError>() {
+        cause.to_string()
+    } else {
+        error.to_string()
+    };
+    plain_message(&cause)
+}
+
+/// Whether an extractor failed because the body missed its deadline
+/// ([`crate::body_deadline`]).
+fn body_timed_out(error: &actix_web::Error) -> bool {
+    let payload = if let Some(JsonPayloadError::Payload(payload)) = error.as_error::<JsonPayloadError>() {
+        Some(payload)
+    } else if let Some(UrlencodedError::Payload(payload)) = error.as_error::<UrlencodedError>() {
+        Some(payload)
+    } else {
+        error.as_error::<PayloadError>()
+    };
+    payload.is_some_and(crate::body_deadline::is_body_timeout)
 }
 
 /// Stable problem types for actix's own extractor rejections.
 fn classify(error: &actix_web::Error) -> Option<(&'static str, &'static str)> {
+    if body_timed_out(error) {
+        return Some(("body-timeout", "Request body timeout"));
+    }
     if let Some(error) = error.as_error::<JsonPayloadError>() {
         return Some(match error {
             JsonPayloadError::ContentType => ("unsupported-media-type", "Unsupported media type"),
@@ -265,6 +305,9 @@ fn classify(error: &actix_web::Error) -> Option<(&'static str, &'static str)> {
 /// be told apart from other 404s.
 pub(crate) fn invalid_path(error: PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     Problem::typed("invalid-path", StatusCode::NOT_FOUND, "Invalid path parameter")
-        .with_detail(error.to_string())
+        .with_detail(match &error {
+            PathError::Deserialize(cause) => plain_message(&cause.to_string()),
+            _ => plain_message(&error.to_string()),
+        })
         .into()
 }

@@ -111,6 +111,34 @@ async fn json_of_the_wrong_shape_is_a_problem() {
     );
 }
 
+/// 4xx details name the field and the problem in the client's terms,
+/// never the Rust types behind the extractor (issue 10, finding 6).
+#[actix_web::test]
+async fn details_name_no_rust_type() {
+    let cases = [
+        (json_post("5"), "expected an object"),
+        (json_post(r#"["a"]"#), "invalid length 1, expected an object"),
+        (json_post(r#"{"name": 5, "count": 1}"#), "expected a string"),
+        (json_post(r#"{"count": 1}"#), "missing field `name`"),
+        (
+            json_post(r#"{"name": "a", "count": 4294967296}"#),
+            "expected a whole number from 0 to 4294967295",
+        ),
+        (TestRequest::get().uri("/items/abc"), "as a whole number"),
+        // serde_urlencoded parses numbers without naming the parameter.
+        (TestRequest::get().uri("/items?page=-3"), "invalid digit"),
+    ];
+    for (req, says) in cases {
+        let (status, _, body) = send(req).await;
+        assert!(status.is_client_error(), "{status} {body}");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains(says), "{detail:?} should say {says:?}");
+        for internal in ["NewItem", "Paging", "u32", "deserialize error", "struct"] {
+            assert!(!detail.contains(internal), "{detail:?} names {internal:?}");
+        }
+    }
+}
+
 #[actix_web::test]
 async fn wrong_content_type_is_a_problem() {
     let req = TestRequest::post()

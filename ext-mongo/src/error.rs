@@ -12,6 +12,7 @@ use ext_core::Problem;
 /// | `NotFound` | 404 | `not-found` |
 /// | `InvalidDocument` | 400 | `invalid-document` |
 /// | `UploadInterrupted` | 400 | `upload-interrupted` |
+/// | `BodyTimeout` | 408 | `body-timeout` |
 /// | `TooLarge` | 413 | `payload-too-large` |
 /// | `PreconditionFailed` | 412 | `precondition-failed` |
 /// | `RangeNotSatisfiable` | 416 | `range-not-satisfiable` |
@@ -33,6 +34,10 @@ pub enum MongoError {
     /// nothing of it was kept.
     #[error("the upload was interrupted: {0}")]
     UploadInterrupted(String),
+    /// The upload's body did not arrive within `[app] body_timeout_ms`;
+    /// nothing of it was kept.
+    #[error("the upload did not arrive in time")]
+    BodyTimeout,
     /// An upload over the limit; nothing of it was kept.
     #[error("the upload is larger than {limit} bytes")]
     TooLarge {
@@ -74,6 +79,12 @@ impl MongoError {
                 "Upload interrupted",
             )
             .with_detail(detail.clone()),
+            MongoError::BodyTimeout => Problem::typed(
+                "body-timeout",
+                StatusCode::REQUEST_TIMEOUT,
+                "Request body timeout",
+            )
+            .with_detail("the upload did not arrive in time; nothing of it was kept"),
             MongoError::TooLarge { limit } => Problem::typed(
                 "payload-too-large",
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -114,12 +125,21 @@ impl MongoError {
 
 impl From<mongodb::error::Error> for MongoError {
     fn from(error: mongodb::error::Error) -> Self {
-        use mongodb::error::ErrorKind;
+        use mongodb::error::{ErrorKind, GridFsErrorKind};
         match *error.kind {
             ErrorKind::ServerSelection { .. }
             | ErrorKind::Io(_)
             | ErrorKind::ConnectionPoolCleared { .. }
             | ErrorKind::Shutdown => MongoError::Unavailable(error),
+            // A GridFS write that failed and could not clean up after
+            // itself: what failed first decides.
+            ErrorKind::GridFs(GridFsErrorKind::AbortError {
+                original_error: Some(ref original),
+                ..
+            }) => match MongoError::from(original.clone()) {
+                MongoError::Unavailable(_) => MongoError::Unavailable(error),
+                _ => MongoError::Database(error),
+            },
             _ => MongoError::Database(error),
         }
     }

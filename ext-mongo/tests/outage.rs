@@ -61,3 +61,52 @@ async fn a_stopped_server_is_a_quick_503_and_the_app_recovers() {
     let res = http::call_service(&app, get("/health")).await;
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+/// The server goes away in the middle of an upload: the chunk write fails
+/// and the answer is a 503 `mongodb-unavailable` whose body names no host
+/// and carries no driver text, not a 400 blaming the client (issue 10,
+/// finding 5).
+#[actix_web::test]
+async fn an_outage_during_an_upload_is_a_503_without_driver_text() {
+    let mut server = MongoServer::start();
+    let uri = server.uri("upload_outage");
+    let mut options = mongodb::options::ClientOptions::parse(&uri).await.unwrap();
+    options.server_selection_timeout = Some(Duration::from_secs(1));
+    let db = mongodb::Client::with_options(options)
+        .unwrap()
+        .database("upload_outage");
+    let (send, receive) = tokio::sync::mpsc::channel::<Result<web::Bytes, std::io::Error>>(1);
+    let body = futures_util::stream::unfold(receive, |mut receive| async move {
+        receive.recv().await.map(|item| (item, receive))
+    });
+    // GridFS chunks are 255 KiB: each of these writes at least one.
+    let chunk = web::Bytes::from(vec![7u8; 300 * 1024]);
+    let feeder = async {
+        send.send(Ok(chunk.clone())).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        server.stop();
+        for _ in 0..3 {
+            if send.send(Ok(chunk.clone())).await.is_err() {
+                break;
+            }
+        }
+        drop(send);
+    };
+    let options = ext_mongo::SaveFile::default();
+    let saving = ext_mongo::save_file(&db, "big.bin", body, &options);
+    let (saved, ()) = tokio::join!(saving, feeder);
+    let error = saved.expect_err("the upload fails");
+    let res = actix_web::ResponseError::error_response(&error);
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{error:?}");
+    let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        body["type"], "urn:actix-flask-ext:problem:mongodb-unavailable",
+        "{body}"
+    );
+    let text = body.to_string();
+    for internal in ["127.0.0.1", "localhost", "Kind", "error"] {
+        assert!(!text.contains(internal), "{text} holds {internal:?}");
+    }
+    server.resume();
+}

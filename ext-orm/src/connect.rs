@@ -16,6 +16,11 @@ use crate::settings::EngineOptions;
 /// How long a request waits for a pooled connection by default, in seconds.
 pub const DEFAULT_POOL_TIMEOUT: f64 = 5.0;
 
+/// PostgreSQL's `statement_timeout` when `engine_options` sets none, in
+/// seconds: a statement running longer is cancelled and the request gets
+/// a 503 `database-busy`.
+pub const DEFAULT_STATEMENT_TIMEOUT: f64 = 30.0;
+
 /// Flask-SQLAlchemy's MySQL `pool_recycle`, in seconds.
 const MYSQL_POOL_RECYCLE: f64 = 7200.0;
 
@@ -224,7 +229,11 @@ pub fn connect_options(url: &DriverUrl, engine: &EngineOptions, read_only: bool)
     if let Some(ping) = engine.pool_pre_ping {
         options.test_before_acquire(ping);
     }
-    if let (Some(timeout), DbBackend::Postgres) = (engine.statement_timeout, url.backend) {
+    if url.backend == DbBackend::Postgres {
+        // PostgreSQL's own default is no limit: one slow query would hold
+        // its connection (and the request) forever. 0 turns it off, as in
+        // PostgreSQL.
+        let timeout = engine.statement_timeout.unwrap_or(DEFAULT_STATEMENT_TIMEOUT);
         options.statement_timeout(seconds(timeout));
     }
     options

@@ -94,7 +94,7 @@ mod session_store;
 mod settings;
 mod state;
 
-pub use self::error::{is_unavailable, OrmError};
+pub use self::error::{is_busy, is_unavailable, OrmError};
 pub use self::extension::Orm;
 pub use self::pagination::{IterPages, PageArgs, Pagination, SelectPaginate};
 pub use self::query::{get_or_404, SelectOr404};

@@ -98,7 +98,10 @@ pub struct EngineOptions {
     pub connect_timeout: Option<f64>,
     /// `pool_pre_ping`: check a connection before handing it out.
     pub pool_pre_ping: Option<bool>,
-    /// Seconds a statement may run (PostgreSQL `statement_timeout`).
+    /// Seconds a statement may run (PostgreSQL `statement_timeout`; default
+    /// [`DEFAULT_STATEMENT_TIMEOUT`](crate::connect::DEFAULT_STATEMENT_TIMEOUT),
+    /// 30 s; 0 for none). SQLite and MariaDB ignore it (MariaDB's
+    /// `max_statement_time` is a server setting).
     pub statement_timeout: Option<f64>,
     /// `echo`: log every statement of this engine.
     pub echo: Option<bool>,

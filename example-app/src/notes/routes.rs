@@ -9,6 +9,7 @@ use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, QueryOrder, Set};
 use serde::Deserialize;
 
 use super::entity::{self as note, Entity as Note};
+use crate::ExampleSettings;
 
 /// The largest page a client may ask for.
 const MAX_PER_PAGE: u64 = 100;
@@ -48,10 +49,13 @@ struct NewNote {
     body: String,
 }
 
-/// A note that fails validation: 422 with the reason.
+/// A note that fails validation: 422 naming the field and the reason.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct Invalid(&'static str);
+#[error("`{field}` {reason}")]
+struct Invalid {
+    field: &'static str,
+    reason: String,
+}
 
 impl ResponseError for Invalid {
     fn status_code(&self) -> StatusCode {
@@ -60,19 +64,52 @@ impl ResponseError for Invalid {
 
     fn error_response(&self) -> HttpResponse {
         Problem::typed("invalid-note", self.status_code(), "Invalid note")
-            .with_detail(self.0)
+            .with_detail(self.to_string())
+            .with_extension("field", self.field)
             .to_response()
     }
 }
 
-async fn create(session: DbSession, new: web::Json<NewNote>) -> Result<HttpResponse, actix_web::Error> {
-    let NewNote { title, body } = new.into_inner();
-    let length = title.trim().chars().count();
-    if length == 0 || length > 200 {
-        return Err(Invalid("title must have 1 to 200 characters").into());
+impl NewNote {
+    /// The note as it is stored (title trimmed), or what is wrong with it.
+    /// Every limit is checked here, before the database sees the value: a
+    /// NUL is refused by PostgreSQL's `text` (a 500) and a body past 64 KiB
+    /// by MariaDB's `TEXT`.
+    fn validate(self, limits: &ExampleSettings) -> Result<(String, String), Invalid> {
+        let title = self.title.trim();
+        let length = title.chars().count();
+        if length == 0 || length > limits.note_title_max {
+            return Err(Invalid {
+                field: "title",
+                reason: format!("must have 1 to {} characters", limits.note_title_max),
+            });
+        }
+        for (field, text) in [("title", title), ("body", self.body.as_str())] {
+            if text.contains('\0') {
+                return Err(Invalid {
+                    field,
+                    reason: "must not contain a NUL character".to_owned(),
+                });
+            }
+        }
+        if self.body.len() > limits.note_body_max {
+            return Err(Invalid {
+                field: "body",
+                reason: format!("must have at most {} bytes of UTF-8", limits.note_body_max),
+            });
+        }
+        Ok((title.to_owned(), self.body))
     }
+}
+
+async fn create(
+    new: web::Json<NewNote>,
+    limits: web::Data<ExampleSettings>,
+    session: DbSession,
+) -> Result<HttpResponse, actix_web::Error> {
+    let (title, body) = new.into_inner().validate(&limits)?;
     let saved = note::ActiveModel {
-        title: Set(title.trim().to_owned()),
+        title: Set(title),
         body: Set(body),
         ..Default::default()
     }

@@ -29,6 +29,11 @@ pub struct AppSettings {
     pub json_limit: usize,
     /// The largest body, in bytes, that `Bytes`, `String` and forms accept.
     pub payload_limit: usize,
+    /// How long a request's whole body may take to arrive, in milliseconds,
+    /// from when it reaches the routes; past it, the read fails and the
+    /// answer is a 408 problem (`body-timeout`). 0 turns it off. Raise it
+    /// for large uploads over slow links.
+    pub body_timeout_ms: u64,
     /// The app's secret (`SECRET_KEY`, as in Flask): the root of every key
     /// that signs something (sessions, CSRF tokens, emailed tokens). Needed
     /// only when such a feature is used; at least 32 bytes, never a
@@ -70,6 +75,7 @@ impl Default for AppSettings {
             health_timeout_ms: 2_000,
             json_limit: 2 * 1024 * 1024,
             payload_limit: 2 * 1024 * 1024,
+            body_timeout_ms: 30_000,
             debug: false,
             template_folder: PathBuf::from("templates"),
             templates_auto_reload: None,

@@ -86,6 +86,23 @@ where
     S: Stream<Item = Result<Bytes, E>>,
     E: std::fmt::Display,
 {
+    save_stream(db, filename, body, options, |error| {
+        MongoError::UploadInterrupted(error.to_string())
+    })
+    .await
+}
+
+/// [`save_file`], with what a failed body read answers.
+async fn save_stream<S, E>(
+    db: &Database,
+    filename: &str,
+    body: S,
+    options: &SaveFile,
+    body_failed: impl Fn(E) -> MongoError,
+) -> Result<ObjectId, MongoError>
+where
+    S: Stream<Item = Result<Bytes, E>>,
+{
     let bucket = db.gridfs_bucket(
         GridFsBucketOptions::builder()
             .bucket_name(options.base.clone())
@@ -101,7 +118,7 @@ where
         };
         let bytes = match next {
             Ok(bytes) => bytes,
-            Err(error) => break Some(MongoError::UploadInterrupted(error.to_string())),
+            Err(error) => break Some(body_failed(error)),
         };
         written += bytes.len() as u64;
         if let Some(limit) = options.max_size.filter(|limit| written > *limit) {
@@ -109,7 +126,7 @@ where
         }
         hasher.update(&bytes);
         if let Err(error) = upload.write_all(&bytes).await {
-            break Some(MongoError::UploadInterrupted(error.to_string()));
+            break Some(storage_failure(error));
         }
     };
     if let Some(failure) = failure {
@@ -118,10 +135,7 @@ where
         }
         return Err(failure);
     }
-    upload
-        .close()
-        .await
-        .map_err(|error| MongoError::UploadInterrupted(error.to_string()))?;
+    upload.close().await.map_err(storage_failure)?;
     let id = upload.id().clone();
     let content_type = options
         .content_type
@@ -143,6 +157,18 @@ where
     }
 }
 
+/// A chunk write or close that failed: the driver's error inside the I/O
+/// error, so that an outage answers 503 and anything else 500, the cause
+/// logged and never sent (the client did nothing wrong; the driver's text
+/// names hosts).
+fn storage_failure(error: std::io::Error) -> MongoError {
+    let driver = error
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<mongodb::error::Error>())
+        .cloned();
+    MongoError::from(driver.unwrap_or_else(|| mongodb::error::Error::from(error)))
+}
+
 /// [`save_file`] from a request body: a `Content-Length` over `max_size` is
 /// refused with 413 before anything is read.
 pub async fn save_payload(
@@ -162,5 +188,12 @@ pub async fn save_payload(
             return Err(MongoError::TooLarge { limit });
         }
     }
-    save_file(db, filename, payload, options).await
+    save_stream(db, filename, payload, options, |error| {
+        if ext_core::body_deadline::is_body_timeout(&error) {
+            MongoError::BodyTimeout
+        } else {
+            MongoError::UploadInterrupted(error.to_string())
+        }
+    })
+    .await
 }
