@@ -127,15 +127,17 @@ pub fn app(
     >,
 > {
     ext.app()
-        .route("/", web::get().to(index))
+        // Resources rather than `App::route`, whose method guard makes a
+        // wrong method a 404 instead of a 405 with `Allow`.
+        .service(web::resource("/").get(index))
         .configure(notes::routes)
         .configure(attachments::routes)
-        .route("/account", web::get().to(account))
-        .route("/openapi.json", web::get().to(api_doc::openapi))
+        .service(web::resource("/account").get(account))
+        .service(web::resource("/openapi.json").get(api_doc::openapi))
         .service(
             web::scope("/admin")
                 .wrap(ext_user::roles_required(ext_user::Roles::required(["admin"])))
-                .route("/users/{login}", web::get().to(admin_find_user)),
+                .service(web::resource("/users/{login}").get(admin_find_user)),
         )
 }
 

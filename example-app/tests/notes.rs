@@ -174,7 +174,7 @@ async fn note_limits_past_the_columns_stop_start_up() {
             ])
             .build()
             .unwrap();
-        let error = example_app::build(config).await.err().expect("start-up fails");
+        let error = example_app::build(config).await.expect_err("start-up fails");
         assert!(error.to_string().contains(says), "{key}={value}: {error}");
     }
 }

@@ -1,8 +1,8 @@
 //! Health checks from every extension, aggregated at `/health`.
 //!
 //! All checks run concurrently, each bounded by `app.health_timeout_ms`.
-//! When every check is up (or not configured) the answer is 200 with each
-//! check's status; otherwise 503 with a problem document naming what is down.
+//! When every check is up, busy or not configured the answer is 200 with
+//! each check's status; otherwise 503 with a problem document naming what is down.
 //! Reasons are logged, not sent: they may name hosts and credentials.
 
 use std::future::Future;
@@ -23,6 +23,10 @@ use crate::Problem;
 pub enum HealthStatus {
     /// Working.
     Up,
+    /// Working, but saturated: every pooled connection was in use, so
+    /// requests are waiting their turn. Not a failure (the answer stays
+    /// 200); the reason is logged.
+    Busy(String),
     /// Not working; the reason is logged, never sent to clients.
     Down(String),
     /// Deliberately not set up (e.g. no `MONGO_URI`): not a failure.
@@ -33,6 +37,7 @@ impl HealthStatus {
     fn label(&self) -> &'static str {
         match self {
             HealthStatus::Up => "up",
+            HealthStatus::Busy(_) => "busy",
             HealthStatus::Down(_) => "down",
             HealthStatus::NotConfigured => "not_configured",
         }
@@ -81,9 +86,13 @@ pub(crate) async fn health_endpoint(checks: web::Data<HealthChecks>) -> HttpResp
     let mut statuses = Map::new();
     let mut down = Vec::new();
     for (name, status) in &results {
-        if let HealthStatus::Down(reason) = status {
-            tracing::warn!(check = %name, %reason, "health check down");
-            down.push(name.as_str());
+        match status {
+            HealthStatus::Down(reason) => {
+                tracing::warn!(check = %name, %reason, "health check down");
+                down.push(name.as_str());
+            }
+            HealthStatus::Busy(reason) => tracing::info!(check = %name, %reason, "health check busy"),
+            HealthStatus::Up | HealthStatus::NotConfigured => {}
         }
         statuses.insert(name.clone(), json!({ "status": status.label() }));
     }

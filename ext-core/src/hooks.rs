@@ -274,7 +274,7 @@ where
         }
     }
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
         for hook in self.hooks.iter() {
             if let Some(answer) = hook.before_request(&req) {
                 let mut res = req.into_response(answer);
@@ -287,6 +287,12 @@ where
                     hooks: Rc::clone(&self.hooks),
                 };
             }
+        }
+        // HEAD is GET without the body, as in Werkzeug and RFC 9110: every
+        // GET route answers it. actix-http remembers the method it read and
+        // sends the head only, with the GET's `Content-Length`.
+        if req.method() == Method::HEAD {
+            req.head_mut().method = Method::GET;
         }
         // The path as the router sees it (percent-encoded unreserved
         // characters decoded).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ext_core::config::ExposeSecret;
-use ext_core::{Extension, ExtensionError, HealthStatus, Section, Setup};
+use ext_core::{Extension, ExtensionError, Section, Setup};
 use sea_orm::{Database, EntityTrait};
 use sea_orm_migration::MigratorTrait;
 
@@ -140,6 +140,7 @@ impl Extension for Orm {
             let url = driver_url(bind.uri.expose_secret(), &instance)
                 .map_err(|message| ExtensionError::invalid_setting(&key, message))?;
             let options = connect_options(&url, &bind.engine, bind.read_only);
+            let health = crate::health::health_pool(&url, &bind.engine, bind.read_only).await;
             let conn = Database::connect(options).await.map_err(|error| {
                 ExtensionError::invalid_setting(
                     &key,
@@ -156,7 +157,13 @@ impl Extension for Orm {
                 .filter(|(name, _)| *name == bind.name)
                 .map(|(_, entity)| entity.clone())
                 .collect();
-            handles.push(BindHandle::new(bind.name.clone(), conn, bind.read_only, entities));
+            handles.push(BindHandle::new(
+                bind.name.clone(),
+                conn,
+                health,
+                bind.read_only,
+                entities,
+            ));
         }
         if settings.migrate_on_start && self.migrate.is_none() {
             return Err(ExtensionError::invalid_setting(
@@ -190,15 +197,10 @@ impl Extension for Orm {
                 None => "sqlalchemy".to_owned(),
                 Some(name) => format!("sqlalchemy.{name}"),
             };
-            let conn = bind.conn().clone();
+            let check = crate::health::BindHealth::new(bind);
             app.health_check_named(name, move || {
-                let conn = conn.clone();
-                async move {
-                    match conn.ping().await {
-                        Ok(()) => HealthStatus::Up,
-                        Err(error) => HealthStatus::Down(error.to_string()),
-                    }
-                }
+                let check = check.clone();
+                Box::pin(async move { check.run().await })
             });
         }
         #[cfg(feature = "sessions")]

@@ -84,6 +84,7 @@
 pub mod connect;
 mod error;
 mod extension;
+mod health;
 pub mod pagination;
 mod query;
 mod record;

@@ -21,6 +21,9 @@ pub(crate) type MigrateFn =
 pub struct BindHandle {
     name: Option<String>,
     conn: DatabaseConnection,
+    /// `/health`'s own connection, so that the check never queues behind
+    /// requests (none for in-memory SQLite, which one connection holds).
+    health: Option<DatabaseConnection>,
     read_only: bool,
     entities: Vec<EntityDef>,
 }
@@ -40,12 +43,14 @@ impl BindHandle {
     pub(crate) fn new(
         name: Option<String>,
         conn: DatabaseConnection,
+        health: Option<DatabaseConnection>,
         read_only: bool,
         entities: Vec<EntityDef>,
     ) -> Self {
         BindHandle {
             name,
             conn,
+            health,
             read_only,
             entities,
         }
@@ -59,6 +64,12 @@ impl BindHandle {
     /// The pool.
     pub fn conn(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// The connection `/health` pings: its own, or the pool's for an
+    /// in-memory database.
+    pub(crate) fn health_conn(&self) -> &DatabaseConnection {
+        self.health.as_ref().unwrap_or(&self.conn)
     }
 
     /// Whether its transactions are read-only.

@@ -150,3 +150,47 @@ async fn postgres_statements_time_out_by_default() {
     }
     db.cleanup().await;
 }
+
+/// Holds SQLite's one request connection for a while.
+async fn hold(session: DbSession) -> Result<HttpResponse, OrmError> {
+    session.execute_unprepared("SELECT 1").await?;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// While requests hold every pooled connection, `/health` answers at once
+/// on a connection of its own, and says `busy` (a 200), not `down` (issue
+/// 10, finding 1): through the request pool it waited past its 2 s limit
+/// and reported a working database as down.
+#[actix_web::test]
+async fn health_is_busy_not_down_while_requests_hold_the_pool() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let ext = common::ext_app(&db, "").await;
+    let app = test::init_service(ext.app().route("/hold", web::get().to(hold))).await;
+    let holding = test::call_service(&app, test::TestRequest::get().uri("/hold").to_request());
+    let health = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let res = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
+        let status = res.status();
+        let body: Value = test::read_body_json(res).await;
+        (status, body)
+    };
+    let (held, (status, body)) = futures_util::join!(holding, health);
+    assert_eq!(held.status(), StatusCode::NO_CONTENT);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["checks"]["sqlalchemy"]["status"], "busy", "{body}");
+    // And `up` once the request is done (the pool takes the connection
+    // back in a task of its own, a moment later).
+    let mut body = Value::Null;
+    for _ in 0..20 {
+        let res = test::call_service(&app, test::TestRequest::get().uri("/health").to_request()).await;
+        body = test::read_body_json(res).await;
+        if body["checks"]["sqlalchemy"]["status"] == "up" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(body["checks"]["sqlalchemy"]["status"], "up", "{body}");
+    ext.shutdown().await;
+    db.cleanup().await;
+}
