@@ -11,13 +11,18 @@ use std::process::ExitCode;
 use actix_web::HttpServer;
 use ext_core::{Config, Section};
 use tracing_actix_web::TracingLogger;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_ansi(std::io::stdout().is_terminal())
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::registry()
+        // Protocol errors any client can cause stay out of the error log.
+        .with(ext_core::logging::QuietClientErrors)
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_ansi(std::io::stdout().is_terminal()))
         .init();
     match serve().await {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,7 +15,7 @@ use std::process::Child;
 use std::time::{Duration, Instant};
 
 use awc::http::Method;
-use common::{listening_address, start};
+use common::{listening_address_and_log, start, Log};
 use serde_json::{json, Value};
 
 /// Words that would mean the answer leaks how the server is built.
@@ -26,17 +26,19 @@ const INTERNALS: [&str; 10] = [
 struct App {
     child: Child,
     address: String,
+    log: Log,
     client: awc::Client,
 }
 
 impl App {
     fn start(env: &[(&str, &str)]) -> App {
         let mut child = start(env).spawn().unwrap();
-        let address = listening_address(&mut child);
+        let (address, log) = listening_address_and_log(&mut child);
         let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
         App {
             child,
             address,
+            log,
             client,
         }
     }
@@ -359,6 +361,17 @@ async fn slow_bodies_time_out_and_protocol_errors_are_refused() {
     app.still_running();
     let (status, _, _) = app.send(Method::GET, "/health", &[], Vec::new()).await;
     assert_eq!(status, 200);
+    // None of it reached the error log, which any client could otherwise
+    // fill (issue 10, finding 8).
+    let errors: Vec<String> = app
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|line| line.contains("ERROR"))
+        .cloned()
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
 }
 
 /// Large pages in parallel while other clients read one note and the

@@ -37,7 +37,7 @@ use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
-use actix_web::{web, Error, HttpRequest, HttpResponse};
+use actix_web::{web, Error, HttpMessage, HttpRequest, HttpResponse};
 use futures_util::future::LocalBoxFuture;
 
 use crate::health::{health_endpoint, HealthChecks};
@@ -293,6 +293,7 @@ where
         // sends the head only, with the GET's `Content-Length`.
         if req.method() == Method::HEAD {
             req.head_mut().method = Method::GET;
+            req.extensions_mut().insert(crate::head::AnsweringHead);
         }
         // The path as the router sees it (percent-encoded unreserved
         // characters decoded).
@@ -414,6 +415,9 @@ fn polled_after_completion() -> Error {
 /// through them.
 fn finish(worker: &Worker, mut res: ServiceResponse) -> ServiceResponse {
     let hooks = &worker.hooks;
+    if crate::head::is_head(res.request()) {
+        res = crate::head::without_body(res);
+    }
     if is_error(res.status()) {
         res = worker.present_error(problem_for_error_response(replace_error(hooks, res)));
     }

@@ -87,8 +87,10 @@ pub mod converters;
 mod dev_page;
 mod error;
 mod extension;
+mod head;
 mod health;
 mod hooks;
+pub mod logging;
 mod middleware;
 // Used by the HTML error pages and the development error page only.
 #[cfg(any(debug_assertions, feature = "templates"))]
@@ -108,6 +110,7 @@ pub use self::app::{AppBuilder, AppFactory, ExtApp};
 pub use self::config::{Config, ConfigError, Section};
 pub use self::error::{BoxError, ExtensionError, InitError};
 pub use self::extension::Extension;
+pub use self::head::is_head;
 pub use self::health::{HealthFuture, HealthStatus};
 pub use self::hooks::RequestHook;
 pub use self::middleware::NextService;

@@ -42,6 +42,11 @@ pub(crate) async fn health_pool(
     }
 }
 
+/// How often, and how long apart, a saturated pool is looked at again
+/// before it counts as busy (100 ms in all).
+const BUSY_POLLS: u32 = 10;
+const BUSY_POLL: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// One bind's check.
 #[derive(Clone)]
 pub(crate) struct BindHealth {
@@ -61,12 +66,16 @@ impl BindHealth {
         if let Err(error) = self.ping.ping().await {
             return HealthStatus::Down(error.to_string());
         }
-        match saturation(&self.requests) {
-            Some((size, max)) if size >= max => {
-                HealthStatus::Busy(format!("all {max} pooled connections are in use"))
+        // Busy only when no connection comes free for a while: one that a
+        // request has just finished with is given back by a task of the
+        // pool's own, a moment later.
+        for _ in 0..BUSY_POLLS {
+            match saturation(&self.requests) {
+                Some((in_use, max)) if in_use >= max => tokio::time::sleep(BUSY_POLL).await,
+                _ => return HealthStatus::Up,
             }
-            _ => HealthStatus::Up,
         }
+        HealthStatus::Busy("every pooled connection stayed in use".to_owned())
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The binary with `env` on top of the embedded defaults (no app.toml, no
@@ -33,6 +34,14 @@ pub fn start(env: &[(&str, &str)]) -> Command {
 
 /// Reads the child's log until it says where it listens.
 pub fn listening_address(child: &mut Child) -> String {
+    listening_address_and_log(child).0
+}
+
+/// The lines the child logs from now on.
+pub type Log = Arc<Mutex<Vec<String>>>;
+
+/// [`listening_address`], and the log lines that follow, as they come.
+pub fn listening_address_and_log(child: &mut Child) -> (String, Log) {
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     for line in lines.by_ref() {
@@ -40,8 +49,14 @@ pub fn listening_address(child: &mut Child) -> String {
         if let Some((_, rest)) = line.split_once("address=") {
             let address = rest.split_whitespace().next().unwrap().to_owned();
             // Keep draining the log so the child never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines {});
-            return address;
+            let log = Log::default();
+            let kept = Arc::clone(&log);
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    kept.lock().unwrap().push(line);
+                }
+            });
+            return (address, log);
         }
     }
     panic!("the app exited before it listened");

@@ -120,7 +120,7 @@ pub async fn send_file(
         Outcome::NotModified => return Ok(common(StatusCode::NOT_MODIFIED).finish()),
         Outcome::Send => {}
     }
-    let ranged = req.method() == Method::GET || req.method() == Method::HEAD;
+    let ranged = req.method() == Method::GET || ext_core::is_head(req);
     let answer = if ranged && conditional::if_range_holds(req, &etag, last_modified) {
         range::evaluate(header_str(req, header::RANGE), file.length)
     } else {
@@ -143,7 +143,7 @@ pub async fn send_file(
             format!("bytes {start}-{end}/{}", file.length),
         ));
     }
-    if req.method() == Method::HEAD || size == 0 {
+    if ext_core::is_head(req) || size == 0 {
         // The body's declared size becomes Content-Length; for HEAD actix
         // sends the headers only, so nothing is read from the database.
         let nothing =
