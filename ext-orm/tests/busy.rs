@@ -82,27 +82,21 @@ async fn a_held_lock_is_busy(backend: Backend) {
             // The app waits its busy_timeout (5 s), then is refused.
             (txn, vec!["UPDATE todo SET title = 'request' WHERE id = 1"])
         }
-        Backend::Postgres => {
+        Backend::Postgres | Backend::MariaDb => {
             let txn = orm.conn().unwrap().begin().await.unwrap();
             txn.execute_unprepared("SELECT id FROM todo WHERE id = 1 FOR UPDATE")
                 .await
                 .unwrap();
-            let statements = vec![
-                "SET LOCAL lock_timeout = '200ms'",
-                "UPDATE todo SET title = 'request' WHERE id = 1",
-            ];
-            (txn, statements)
-        }
-        Backend::MariaDb => {
-            let txn = orm.conn().unwrap().begin().await.unwrap();
-            txn.execute_unprepared("SELECT id FROM todo WHERE id = 1 FOR UPDATE")
-                .await
-                .unwrap();
-            let statements = vec![
-                "SET SESSION innodb_lock_wait_timeout = 1",
-                "UPDATE todo SET title = 'request' WHERE id = 1",
-            ];
-            (txn, statements)
+            // The request's own wait, short.
+            let wait_briefly = if backend == Backend::Postgres {
+                "SET LOCAL lock_timeout = '200ms'"
+            } else {
+                "SET SESSION innodb_lock_wait_timeout = 1"
+            };
+            (
+                txn,
+                vec![wait_briefly, "UPDATE todo SET title = 'request' WHERE id = 1"],
+            )
         }
     };
     assert_busy(answer(&db, "", statements).await);
