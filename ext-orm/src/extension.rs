@@ -218,6 +218,11 @@ impl Extension for Orm {
                 if let Err(error) = bind.conn().close_by_ref().await {
                     tracing::warn!(bind = ?bind.name(), %error, "closing the pool failed");
                 }
+                if let Some(health) = bind.own_health_conn() {
+                    if let Err(error) = health.close_by_ref().await {
+                        tracing::warn!(bind = ?bind.name(), %error, "closing the health check's pool failed");
+                    }
+                }
             }
         });
         Ok(())

@@ -72,6 +72,11 @@ impl BindHandle {
         self.health.as_ref().unwrap_or(&self.conn)
     }
 
+    /// The health check's own connection, if it has one.
+    pub(crate) fn own_health_conn(&self) -> Option<&DatabaseConnection> {
+        self.health.as_ref()
+    }
+
     /// Whether its transactions are read-only.
     pub fn read_only(&self) -> bool {
         self.read_only
