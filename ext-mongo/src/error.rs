@@ -12,6 +12,7 @@ use ext_core::Problem;
 /// | `NotFound` | 404 | `not-found` |
 /// | `InvalidDocument` | 400 | `invalid-document` |
 /// | `UploadInterrupted` | 400 | `upload-interrupted` |
+/// | `InvalidFileName` | 422 | `invalid-file-name` |
 /// | `BodyTimeout` | 408 | `body-timeout` |
 /// | `TooLarge` | 413 | `payload-too-large` |
 /// | `PreconditionFailed` | 412 | `precondition-failed` |
@@ -34,6 +35,9 @@ pub enum MongoError {
     /// nothing of it was kept.
     #[error("the upload was interrupted: {0}")]
     UploadInterrupted(String),
+    /// A file name that cannot be stored ([`check_file_name`](crate::check_file_name)).
+    #[error("{0}")]
+    InvalidFileName(String),
     /// The upload's body did not arrive within `[app] body_timeout_ms`;
     /// nothing of it was kept.
     #[error("the upload did not arrive in time")]
@@ -77,6 +81,12 @@ impl MongoError {
                 "upload-interrupted",
                 StatusCode::BAD_REQUEST,
                 "Upload interrupted",
+            )
+            .with_detail(detail.clone()),
+            MongoError::InvalidFileName(detail) => Problem::typed(
+                "invalid-file-name",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid file name",
             )
             .with_detail(detail.clone()),
             MongoError::BodyTimeout => Problem::typed(

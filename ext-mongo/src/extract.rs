@@ -45,6 +45,13 @@ fn state(req: &HttpRequest, name: Option<&str>) -> Result<Arc<MongoState>, Mongo
 pub struct MongoDb(Database);
 
 impl MongoDb {
+    /// The database of the default instance, as the extractor gives it, for
+    /// a handler that checks other things first (a path, a row in SQL) so
+    /// that they answer before a 503 for a MongoDB that is not configured.
+    pub fn of(req: &HttpRequest) -> Result<Self, MongoError> {
+        Ok(MongoDb(state(req, None)?.db()?.clone()))
+    }
+
     /// The database of the instance named `name` (`Mongo::named`).
     pub fn named(req: &HttpRequest, name: &str) -> Result<Self, MongoError> {
         Ok(MongoDb(state(req, Some(name))?.db()?.clone()))
@@ -69,7 +76,7 @@ impl FromRequest for MongoDb {
     type Future = Ready<Result<Self, MongoError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(state(req, None).and_then(|state| Ok(MongoDb(state.db()?.clone()))))
+        ready(MongoDb::of(req))
     }
 }
 

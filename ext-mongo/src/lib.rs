@@ -47,7 +47,8 @@
 //! | `send_file` of an unknown type | `text/html` | `application/octet-stream`, and `nosniff` always |
 //! | `Range` | ignored (always 200) | 206 / 416, `Accept-Ranges: bytes`, `If-Range` |
 //! | `If-Match: *` | 412 (Werkzeug) | matches (RFC 9110) |
-//! | `Content-Disposition` filename | raw, unquoted | quoted and encoded |
+//! | `Content-Disposition` filename | raw, unquoted (a CR or LF breaks the response) | quoted ASCII plus RFC 8187 `filename*`; control characters refused at upload |
+//! | the `files` document | written at close, then updated with `sha1` and extras | written last, complete, in one insert |
 //! | JSON provider | replaces the app's | a responder you choose per handler |
 
 #![forbid(unsafe_code)]
@@ -70,7 +71,9 @@ pub use self::collection::CollectionExt;
 pub use self::error::MongoError;
 pub use self::extension::Mongo;
 pub use self::extract::{MongoClient, MongoDb, Oid};
-pub use self::gridfs::{save_file, save_payload, send_file, SaveFile, SendFile};
+pub use self::gridfs::{
+    check_file_name, delete_files, save_file, save_payload, send_file, SaveFile, SendFile,
+};
 pub use self::json::BsonJson;
 #[cfg(feature = "sessions")]
 pub use self::session_store::MongoSessionStore;

@@ -12,7 +12,9 @@ use actix_web::body::MessageBody;
 use actix_web::http::StatusCode;
 use actix_web::{test as http, web, HttpRequest, HttpResponse};
 use common::{ext_app, service, TestMongo};
-use ext_mongo::{save_payload, send_file, MongoClient, MongoDb, MongoError, SaveFile, SendFile};
+use ext_mongo::{
+    delete_files, save_payload, send_file, MongoClient, MongoDb, MongoError, SaveFile, SendFile,
+};
 use futures_util::future::poll_fn;
 use mongodb::bson::{doc, Document};
 use serde::Deserialize;
@@ -25,6 +27,7 @@ struct Knobs {
     cache_for: Option<u32>,
     version: Option<i32>,
     owner: Option<String>,
+    replace: Option<bool>,
 }
 
 impl Knobs {
@@ -52,6 +55,9 @@ async fn upload(
     }
     if let Some(owner) = &knobs.owner {
         options = options.extra(doc! {"owner": owner});
+    }
+    if let Some(replace) = knobs.replace {
+        options = options.replace(replace);
     }
     let id = save_payload(&req, payload, &db, &name, &options).await?;
     Ok(HttpResponse::Created().body(id.to_hex()))
@@ -171,6 +177,28 @@ async fn save_file_stores_what_pymongo_stores() {
         "extra fields are top-level"
     );
     assert_eq!(stored.get_i64("length").unwrap(), bytes.len() as i64);
+    assert_eq!(stored.get_i32("chunkSize").unwrap(), 255 * 1024);
+    assert!(stored.get_datetime("uploadDate").is_ok());
+
+    // Written by hand, read by the driver's own GridFS reader.
+    let bucket = mongo.db().await.gridfs_bucket(None);
+    let mut read = Vec::new();
+    let mut download = bucket.open_download_stream_by_name("myfile.txt").await.unwrap();
+    futures_util::io::AsyncReadExt::read_to_end(&mut download, &mut read)
+        .await
+        .unwrap();
+    assert_eq!(read, bytes, "the driver reads what save_file wrote");
+    let chunks = mongo.db().await.collection::<Document>("fs.chunks");
+    let first = chunks
+        .find_one(doc! {"files_id": id, "n": 0})
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(first.get("n"), Some(mongodb::bson::Bson::Int32(0))),
+        "{first:?}"
+    );
+    assert_eq!(chunks.count_documents(doc! {"files_id": id}).await.unwrap(), 2);
 
     // Another database (Flask-PyMongo's db=).
     let other = format!("{}_other", mongo.name);
@@ -454,5 +482,160 @@ async fn ranges_and_head() {
     assert_eq!(res.headers["content-length"], length.to_string());
     assert_eq!(res.headers["etag"], format!("\"{sha1}\""));
     assert!(res.body.is_empty());
+    mongo.cleanup().await;
+}
+
+/// Counts the documents of `fs.files` and `fs.chunks`.
+async fn counts(db: &mongodb::Database) -> (u64, u64) {
+    let files = db.collection::<Document>("fs.files");
+    let chunks = db.collection::<Document>("fs.chunks");
+    (
+        files.count_documents(doc! {}).await.unwrap(),
+        chunks.count_documents(doc! {}).await.unwrap(),
+    )
+}
+
+#[actix_web::test]
+async fn a_file_is_visible_only_once_complete() {
+    let mongo = TestMongo::new();
+    let ext = ext_app(&mongo).await;
+    let app = service(&ext, routes).await;
+    let db = mongo.db().await;
+    let (mut sender, streamed) = actix_http::h1::Payload::create(false);
+    let request = http::TestRequest::post()
+        .uri("/files/slow.bin?owner=ada")
+        .to_request();
+    let (request, _) = request.replace_payload(actix_http::Payload::from(streamed));
+    let watcher = async {
+        // Three chunks' worth: two whole chunks are written.
+        for _ in 0..3 {
+            sender.feed_data(web::Bytes::from(vec![9u8; 255 * 1024]));
+        }
+        let mut seen = (0, 0);
+        for _ in 0..200 {
+            seen = counts(&db).await;
+            if seen.1 >= 2 {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(seen.1 >= 2, "the chunks stream in: {seen:?}");
+        assert_eq!(seen.0, 0, "no files document before the end");
+        sender.feed_eof();
+    };
+    let (res, ()) = futures_util::join!(http::call_service(&app, request), watcher);
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let stored = db
+        .collection::<Document>("fs.files")
+        .find_one(doc! {"filename": "slow.bin"})
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.get_str("sha1").unwrap(),
+        sha1_hex(&vec![9u8; 3 * 255 * 1024])
+    );
+    assert_eq!(stored.get_str("owner").unwrap(), "ada");
+    assert_eq!(counts(&db).await, (1, 3));
+    mongo.cleanup().await;
+}
+
+#[actix_web::test]
+async fn replace_removes_older_versions_once_the_new_one_is_complete() {
+    let mongo = TestMongo::new();
+    let ext = ext_app(&mongo).await;
+    let app = service(&ext, routes).await;
+    let db = mongo.db().await;
+    let post = |query: &str, body: Vec<u8>| {
+        http::TestRequest::post()
+            .uri(&format!("/files/report.txt?{query}"))
+            .set_payload(body)
+    };
+    // Versions are kept by default, as Flask-PyMongo keeps them.
+    assert_eq!(call(&app, post("", content())).await.status, StatusCode::CREATED);
+    assert_eq!(
+        call(&app, post("", b"two".to_vec())).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(counts(&db).await, (2, 3));
+    // A replacing upload that fails leaves the old versions as they were.
+    let res = call(&app, post("replace=true&max=10", vec![1u8; 300 * 1024])).await;
+    assert_eq!(res.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(counts(&db).await, (2, 3));
+    // One that succeeds leaves only itself.
+    assert_eq!(
+        call(&app, post("replace=true", b"three".to_vec())).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(counts(&db).await, (1, 1));
+    assert_eq!(
+        call(&app, get("/files/report.txt?version=0")).await.body,
+        b"three"
+    );
+    // Another name is untouched; delete_files removes what its filter names.
+    assert_eq!(
+        call(
+            &app,
+            http::TestRequest::post().uri("/files/other.txt").set_payload("x")
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        delete_files(&db, "fs", doc! {"filename": "report.txt"})
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(counts(&db).await, (1, 1));
+    assert_eq!(call(&app, get("/files/other.txt")).await.body, b"x");
+    assert_eq!(
+        delete_files(&db, "fs", doc! {"filename": "none"}).await.unwrap(),
+        0
+    );
+    mongo.cleanup().await;
+}
+
+#[actix_web::test]
+async fn names_that_no_header_can_carry() {
+    let mongo = TestMongo::new();
+    let ext = ext_app(&mongo).await;
+    let app = service(&ext, routes).await;
+    let db = mongo.db().await;
+    // A CR LF in the stored name is refused at upload: nothing is kept.
+    let post = http::TestRequest::post()
+        .uri("/files/a%0D%0ASet-Cookie:%20x=1")
+        .set_payload("x");
+    let res = call(&app, post).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(res.headers["content-type"], "application/problem+json");
+    assert!(String::from_utf8_lossy(&res.body).contains("U+000D"));
+    assert_eq!(counts(&db).await, (0, 0));
+    // A name another program stored still downloads, with a valid header.
+    let mut bucket_writer = db.gridfs_bucket(None).open_upload_stream("b\r\nc").await.unwrap();
+    futures_util::io::AsyncWriteExt::write_all(&mut bucket_writer, b"legacy")
+        .await
+        .unwrap();
+    futures_util::io::AsyncWriteExt::close(&mut bucket_writer)
+        .await
+        .unwrap();
+    let res = call(&app, get("/files/b%0D%0Ac")).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(
+        res.headers["content-disposition"],
+        "attachment; filename=\"b__c\"; filename*=UTF-8''b%0D%0Ac"
+    );
+    assert_eq!(res.body, b"legacy");
+    // A non-ASCII name: an ASCII fallback and RFC 8187's filename*.
+    let post = http::TestRequest::post()
+        .uri("/files/r%C3%A9sum%C3%A9.txt")
+        .set_payload("cv");
+    assert_eq!(call(&app, post).await.status, StatusCode::CREATED);
+    let res = call(&app, get("/files/r%C3%A9sum%C3%A9.txt")).await;
+    assert_eq!(
+        res.headers["content-disposition"],
+        "attachment; filename=\"r_sum_.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt"
+    );
     mongo.cleanup().await;
 }

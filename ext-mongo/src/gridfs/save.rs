@@ -4,14 +4,13 @@
 use actix_web::http::header;
 use actix_web::web::{Bytes, Payload};
 use actix_web::HttpRequest;
-use futures_util::io::AsyncWriteExt;
 use futures_util::{Stream, StreamExt};
 use mongodb::bson::oid::ObjectId;
-use mongodb::bson::{doc, Bson, Document};
-use mongodb::options::GridFsBucketOptions;
+use mongodb::bson::{doc, Document};
 use mongodb::Database;
 use sha1::{Digest, Sha1};
 
+use super::write::FileWriter;
 use crate::error::MongoError;
 
 /// `save_file`'s options.
@@ -30,6 +29,7 @@ pub struct SaveFile {
     content_type: Option<String>,
     extra: Document,
     max_size: Option<u64>,
+    replace: bool,
 }
 
 impl Default for SaveFile {
@@ -39,6 +39,7 @@ impl Default for SaveFile {
             content_type: None,
             extra: Document::new(),
             max_size: None,
+            replace: false,
         }
     }
 }
@@ -68,14 +69,27 @@ impl SaveFile {
         self.max_size = Some(bytes);
         self
     }
+
+    /// Whether the new file replaces the older ones of its name (default
+    /// `false`: GridFS keeps every upload as a version, as Flask-PyMongo
+    /// does). The older versions are removed only once the new file is
+    /// complete, so a failed upload leaves them as they were.
+    pub fn replace(mut self, replace: bool) -> Self {
+        self.replace = replace;
+        self
+    }
 }
 
 /// Stores `body` as `filename` and returns the new file's id.
 ///
-/// The body streams into GridFS chunk by chunk while its SHA-1 is computed;
-/// over `max_size`, or when the body fails, the chunks written so far are
-/// deleted and nothing of the file remains. `sha1`, `contentType` and the
-/// extra fields are set on the `fs.files` document once it is complete.
+/// The body streams into GridFS chunk by chunk while its SHA-1 is computed.
+/// The `fs.files` document, with `sha1`, `contentType` and the extra
+/// fields, is written last, in one insert: until then no reader sees the
+/// file, and it never appears without them. Over `max_size`, or when the
+/// body or a write fails, the chunks written so far are deleted and nothing
+/// of the file remains (if the server went away, its chunks stay behind,
+/// invisible, with no `files` document). A name holding a control
+/// character is refused (422): no `Content-Disposition` could carry it.
 pub async fn save_file<S, E>(
     db: &Database,
     filename: &str,
@@ -103,12 +117,12 @@ async fn save_stream<S, E>(
 where
     S: Stream<Item = Result<Bytes, E>>,
 {
-    let bucket = db.gridfs_bucket(
-        GridFsBucketOptions::builder()
-            .bucket_name(options.base.clone())
-            .build(),
-    );
-    let mut upload = bucket.open_upload_stream(filename).await?;
+    if let Some(bad) = super::name::unsafe_character(filename) {
+        return Err(MongoError::InvalidFileName(format!(
+            "the file name holds {bad}, which no header can carry"
+        )));
+    }
+    let mut upload = FileWriter::open(db, &options.base).await?;
     let mut hasher = Sha1::new();
     let mut written: u64 = 0;
     let mut body = std::pin::pin!(body);
@@ -125,18 +139,14 @@ where
             break Some(MongoError::TooLarge { limit });
         }
         hasher.update(&bytes);
-        if let Err(error) = upload.write_all(&bytes).await {
-            break Some(storage_failure(error));
+        if let Err(error) = upload.write(&bytes).await {
+            break Some(error);
         }
     };
     if let Some(failure) = failure {
-        if let Err(error) = upload.abort().await {
-            tracing::warn!(%error, filename, "removing the chunks of a refused upload failed");
-        }
+        upload.discard(filename).await;
         return Err(failure);
     }
-    upload.close().await.map_err(storage_failure)?;
-    let id = upload.id().clone();
     let content_type = options
         .content_type
         .clone()
@@ -146,27 +156,12 @@ where
     if let Some(content_type) = content_type {
         fields.insert("contentType", content_type);
     }
-    db.collection::<Document>(&format!("{}.files", options.base))
-        .update_one(doc! {"_id": id.clone()}, doc! {"$set": fields})
-        .await?;
-    match id {
-        Bson::ObjectId(id) => Ok(id),
-        other => Err(MongoError::UploadInterrupted(format!(
-            "unexpected file id {other}"
-        ))),
+    let id = upload.finish(filename, fields).await?;
+    if options.replace {
+        let older = doc! {"filename": filename, "_id": {"$ne": id}};
+        super::delete_files(db, &options.base, older).await?;
     }
-}
-
-/// A chunk write or close that failed: the driver's error inside the I/O
-/// error, so that an outage answers 503 and anything else 500, the cause
-/// logged and never sent (the client did nothing wrong; the driver's text
-/// names hosts).
-fn storage_failure(error: std::io::Error) -> MongoError {
-    let driver = error
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<mongodb::error::Error>())
-        .cloned();
-    MongoError::from(driver.unwrap_or_else(|| mongodb::error::Error::from(error)))
+    Ok(id)
 }
 
 /// [`save_file`] from a request body: a `Content-Length` over `max_size` is

@@ -2,7 +2,7 @@
 //! headers and conditional requests, and byte ranges.
 
 use actix_web::body::SizedStream;
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header;
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use mongodb::Database;
@@ -82,7 +82,8 @@ fn content_type(filename: &str) -> String {
 /// - 404 problem when the file or the version does not exist;
 /// - `ETag` from the stored `sha1` (or legacy `md5`, or computed),
 ///   `Last-Modified`, `Cache-Control: max-age=…, public`,
-///   `Content-Disposition: attachment`, `Accept-Ranges: bytes`,
+///   `Content-Disposition: attachment` (with RFC 8187 `filename*` for a
+///   name that is not plain ASCII), `Accept-Ranges: bytes`,
 ///   `X-Content-Type-Options: nosniff`;
 /// - `If-None-Match` / `If-Modified-Since` → 304, `If-Match` → 412;
 /// - `Range` → 206 or 416 (`If-Range` honoured);
@@ -101,17 +102,14 @@ pub async fn send_file(
     };
     let last_modified = u64::try_from(file.upload_date.div_euclid(1000)).unwrap_or(0);
     let shown = options.download_name.as_deref().unwrap_or(filename);
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(shown.to_owned())],
-    };
+    let disposition = super::name::disposition(shown);
     let cache = format!("max-age={}, public", options.cache_for);
     let common = |status: StatusCode| {
         let mut builder = HttpResponseBuilder::new(status);
         builder
             .insert_header((header::ETAG, format!("\"{etag}\"")))
             .insert_header((header::CACHE_CONTROL, cache.clone()))
-            .insert_header(disposition.clone())
+            .insert_header((header::CONTENT_DISPOSITION, disposition.clone()))
             .insert_header((header::ACCEPT_RANGES, "bytes"));
         builder
     };
