@@ -122,9 +122,19 @@ async fn create(
         .json(saved))
 }
 
-async fn delete(session: DbSession, id: web::Path<Int>) -> Result<HttpResponse, OrmError> {
-    let found = get_or_404::<Note, _>(&session, id.into_inner().0, Some("no note with this id")).await?;
-    found.delete(&session).await?;
+/// Deletes the note, then its attachments while the row's deletion is
+/// still uncommitted: an upload finishing meanwhile waits for the row (see
+/// `attachments::upload`) and removes its own file, and a MongoDB failure
+/// rolls the note back, so a retry can finish the job.
+async fn delete(
+    req: HttpRequest,
+    session: DbSession,
+    id: web::Path<Int>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let id = id.into_inner().0;
+    let found = get_or_404::<Note, _>(&session, id, Some("no note with this id")).await?;
+    found.delete(&session).await.map_err(OrmError::from)?;
+    crate::attachments::delete_all(&req, id).await?;
     session.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
