@@ -6,12 +6,17 @@
 use actix_web::http::StatusCode;
 use actix_web::test::{call_service, init_service, read_body, read_body_json, TestRequest};
 use ext_core::Config;
+use ext_tests::scratch::{ScratchDatabase, Server};
 use mongodb::bson::doc;
 use serde_json::{json, Value};
 
 fn config(env: &[(&str, &str)]) -> Config {
+    config_on("sqlite://", env)
+}
+
+fn config_on(database_uri: &str, env: &[(&str, &str)]) -> Config {
     let mut env = env.to_vec();
-    env.push(("SQLALCHEMY_DATABASE_URI", "sqlite://"));
+    env.push(("SQLALCHEMY_DATABASE_URI", database_uri));
     env.push(("SECRET_KEY", "k7Qw9vX2mL4pR8sT1uY6zA3bC5dE0fGh"));
     Config::builder().toml_str("").env_vars(env).build().unwrap()
 }
@@ -80,7 +85,9 @@ async fn attachments_are_stored_and_served_from_gridfs() {
     assert_eq!(res.status(), StatusCode::CREATED);
     let res = call_service(
         &app,
-        TestRequest::get().uri("/notes/1/attachments/report.txt").to_request(),
+        TestRequest::get()
+            .uri("/notes/1/attachments/report.txt")
+            .to_request(),
     )
     .await;
     assert_eq!(read_body(res).await, "revised numbers");
@@ -105,7 +112,10 @@ async fn attachments_are_stored_and_served_from_gridfs() {
         let res = call_service(&app, req.to_request()).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
         let body: Value = read_body_json(res).await;
-        assert_eq!(body["type"], "urn:actix-flask-ext:problem:invalid-file-name", "{bad}");
+        assert_eq!(
+            body["type"], "urn:actix-flask-ext:problem:invalid-file-name",
+            "{bad}"
+        );
     }
     assert_eq!(count(&db, "fs.files", doc! {"note_id": 1}).await, 2);
 
@@ -126,15 +136,42 @@ async fn count(db: &mongodb::Database, collection: &str, filter: mongodb::bson::
 }
 
 #[actix_web::test]
-async fn a_note_deleted_during_an_upload_leaves_no_attachment() {
+async fn a_note_deleted_during_an_upload_leaves_no_attachment_on_sqlite() {
+    deleted_during_an_upload("sqlite://", "sqlite").await;
+}
+
+#[actix_web::test]
+async fn a_note_deleted_during_an_upload_leaves_no_attachment_on_postgresql() {
+    let scratch = ScratchDatabase::create(Server::Postgres).await;
+    deleted_during_an_upload(&scratch.url, "pg").await;
+    scratch.drop_now().await;
+}
+
+#[actix_web::test]
+async fn a_note_deleted_during_an_upload_leaves_no_attachment_on_mariadb() {
+    let scratch = ScratchDatabase::create(Server::MariaDb).await;
+    deleted_during_an_upload(&scratch.url, "maria").await;
+    scratch.drop_now().await;
+}
+
+/// The upload's check after the file is complete (`FOR SHARE` on
+/// PostgreSQL, `LOCK IN SHARE MODE` on MariaDB) sees the note gone.
+async fn deleted_during_an_upload(database_uri: &str, tag: &str) {
     let base = ext_tests::services::mongo_uri();
-    let name = format!("example_mid_{}", std::process::id());
+    let name = format!("example_mid_{tag}_{}", std::process::id());
     let uri = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
-    let (ext, _) = example_app::build(config(&[("MONGO_URI", &uri)])).await.unwrap();
+    let (ext, _) = example_app::build(config_on(database_uri, &[("MONGO_URI", &uri)]))
+        .await
+        .unwrap();
     let app = init_service(example_app::app(&ext)).await;
     let db = mongodb::Client::with_uri_str(&uri).await.unwrap().database(&name);
-    let req = TestRequest::post().uri("/notes").set_json(json!({"title": "short-lived"}));
-    assert_eq!(call_service(&app, req.to_request()).await.status(), StatusCode::CREATED);
+    let req = TestRequest::post()
+        .uri("/notes")
+        .set_json(json!({"title": "short-lived"}));
+    assert_eq!(
+        call_service(&app, req.to_request()).await.status(),
+        StatusCode::CREATED
+    );
 
     let (mut sender, streamed) = actix_http::h1::Payload::create(false);
     let (upload, _) = TestRequest::put()
@@ -149,7 +186,10 @@ async fn a_note_deleted_during_an_upload_leaves_no_attachment() {
             }
             actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        assert!(count(&db, "fs.chunks", doc! {}).await >= 2, "the upload is under way");
+        assert!(
+            count(&db, "fs.chunks", doc! {}).await >= 2,
+            "the upload is under way"
+        );
         let res = call_service(&app, TestRequest::delete().uri("/notes/1").to_request()).await;
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
         sender.feed_data(vec![2u8; 1024].into());
@@ -176,10 +216,22 @@ async fn without_mongodb_attachments_answer_503_and_the_rest_works() {
     // The path and the note are checked first: 404 and 422 as with
     // MongoDB, never a 503 for a request that could not succeed anyway.
     for (method, path, status) in [
-        ("PUT", "/notes/99999999999999999999/attachments/a.txt", StatusCode::NOT_FOUND),
-        ("GET", "/notes/99999999999999999999/attachments/a.txt", StatusCode::NOT_FOUND),
+        (
+            "PUT",
+            "/notes/99999999999999999999/attachments/a.txt",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "GET",
+            "/notes/99999999999999999999/attachments/a.txt",
+            StatusCode::NOT_FOUND,
+        ),
         ("PUT", "/notes/2/attachments/a.txt", StatusCode::NOT_FOUND),
-        ("PUT", "/notes/1/attachments/a%0Ab", StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "PUT",
+            "/notes/1/attachments/a%0Ab",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         ("GET", "/notes/1/attachments/a%0Ab", StatusCode::NOT_FOUND),
     ] {
         let req = TestRequest::default()
@@ -190,8 +242,13 @@ async fn without_mongodb_attachments_answer_503_and_the_rest_works() {
         assert_eq!(res.status(), status, "{method} {path}");
     }
     // Deleting a note needs no MongoDB when none is configured.
-    let req = TestRequest::post().uri("/notes").set_json(json!({"title": "second"}));
-    assert_eq!(call_service(&app, req.to_request()).await.status(), StatusCode::CREATED);
+    let req = TestRequest::post()
+        .uri("/notes")
+        .set_json(json!({"title": "second"}));
+    assert_eq!(
+        call_service(&app, req.to_request()).await.status(),
+        StatusCode::CREATED
+    );
     let res = call_service(&app, TestRequest::delete().uri("/notes/2").to_request()).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
 

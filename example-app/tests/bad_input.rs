@@ -180,6 +180,11 @@ async fn every_bad_request_is_an_honest_client_error() {
         "/notes?page=1e3",
         "/%2e%2e/%2e%2e/etc/passwd",
         "/admin/users/%FF",
+        // Checked before MongoDB is asked: 404 here, not a 503.
+        "/notes/99999999999999999999/attachments/a.txt",
+        "/notes/1/attachments/a%0D%0Ab",
+        "/notes/1/attachments/%2E%2E",
+        "/notes/1/attachments/a%3Fb",
     ] {
         let (status, headers, answer) = app.send(Method::GET, path, &[], Vec::new()).await;
         assert_honest(path, status, &headers, &answer);
