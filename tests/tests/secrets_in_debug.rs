@@ -12,7 +12,10 @@ const SECRET: &str = "S3cret-Marker";
 
 fn assert_hidden(what: &str, debug: String) {
     assert!(!debug.contains(SECRET), "{what} shows the secret: {debug}");
-    assert!(!debug.contains("S3cret%2FMarker"), "{what} shows the encoded secret: {debug}");
+    assert!(
+        !debug.contains("S3cret%2FMarker"),
+        "{what} shows the encoded secret: {debug}"
+    );
 }
 
 #[actix_rt::test]
@@ -24,12 +27,21 @@ async fn no_public_type_shows_a_secret_in_debug() {
     let mongo = tests::services::mongo_uri().replacen("mongodb://", "mongodb://app:S3cret-Marker@", 1);
     let env = [
         ("SECRET_KEY", format!("{SECRET}-key-0123456789abcdef")),
-        ("SECRET_KEY_FALLBACKS", format!("[\"{SECRET}-old-0123456789abcdef\"]")),
-        ("SQLALCHEMY_DATABASE_URI", format!("{with_password}?password={SECRET}")),
+        (
+            "SECRET_KEY_FALLBACKS",
+            format!("[\"{SECRET}-old-0123456789abcdef\"]"),
+        ),
+        (
+            "SQLALCHEMY_DATABASE_URI",
+            format!("{with_password}?password={SECRET}"),
+        ),
         ("MONGO_URI", mongo.clone()),
         ("SESSION_REDIS_URL", format!("redis://:{SECRET}@127.0.0.1:6379/")),
         ("USER_MAIL_URL", format!("smtp://mailer:{SECRET}@127.0.0.1:8025")),
-        ("USER_JWT_SECRET", format!("{SECRET}-jwt-0123456789abcdef0123456789")),
+        (
+            "USER_JWT_SECRET",
+            format!("{SECRET}-jwt-0123456789abcdef0123456789"),
+        ),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let config = Config::builder().toml_str("").env_vars(env).build().unwrap();
@@ -52,14 +64,23 @@ async fn no_public_type_shows_a_secret_in_debug() {
         "Orm",
         format!("{:?}", ext_orm::Orm::new().database_uri(with_password.clone())),
     );
-    assert_hidden("Users", format!("{:?}", ext_user::Users::new().set("jwt_secret", SECRET)));
+    assert_hidden(
+        "Users",
+        format!("{:?}", ext_user::Users::new().set("jwt_secret", SECRET)),
+    );
 
     // And what start-up leaves for handlers.
     let (ext, _) = example_app::build_without_migrating(config).await.unwrap();
     let registry = ext.registry();
     assert_hidden("ExtApp settings", format!("{:?}", ext.settings()));
-    assert_hidden("OrmState", format!("{:?}", registry.get::<ext_orm::OrmState>().unwrap()));
-    assert_hidden("MongoState", format!("{:?}", registry.get::<ext_mongo::MongoState>().unwrap()));
+    assert_hidden(
+        "OrmState",
+        format!("{:?}", registry.get::<ext_orm::OrmState>().unwrap()),
+    );
+    assert_hidden(
+        "MongoState",
+        format!("{:?}", registry.get::<ext_mongo::MongoState>().unwrap()),
+    );
     assert_hidden(
         "UserManager",
         format!("{:?}", registry.get::<ext_user::UserManager>().unwrap()),
