@@ -308,7 +308,8 @@ impl ExtApp {
             .app_data(JsonConfig::default().limit(settings.json_limit))
             .app_data(PayloadConfig::new(settings.payload_limit))
             .app_data(FormConfig::default().limit(settings.payload_limit))
-            .app_data(PathConfig::default().error_handler(crate::problem::invalid_path));
+            .app_data(PathConfig::default().error_handler(crate::problem::invalid_path))
+            .app_data(web::Data::new(settings.trusted_proxies.clone()));
         #[cfg(feature = "templates")]
         let app = app.app_data(inner.templates.clone());
         #[cfg(feature = "static-files")]

@@ -82,6 +82,7 @@
 
 mod app;
 pub mod body_deadline;
+mod client_ip;
 pub mod config;
 pub mod converters;
 mod dev_page;
@@ -107,6 +108,7 @@ mod static_files;
 pub mod templates;
 
 pub use self::app::{AppBuilder, AppFactory, ExtApp};
+pub use self::client_ip::{client_ip, TrustedProxies};
 pub use self::config::{Config, ConfigError, Section};
 pub use self::error::{BoxError, ExtensionError, InitError};
 pub use self::extension::Extension;

@@ -135,7 +135,7 @@ impl UserManager {
     /// Counts a mail-sending request on the client's and the address's
     /// counters (hourly); 429 past either.
     pub(crate) async fn count_mail(&self, req: &HttpRequest, email_key: &str) -> Result<(), UserError> {
-        let client = format!("mail-{}", client(req, &self.settings));
+        let client = format!("mail-{}", client(req));
         self.throttle_for(&client, self.settings.mail_per_client, 3600)
             .await?;
         self.throttle_for(&format!("mail:{email_key}"), self.settings.mail_per_address, 3600)

@@ -272,6 +272,13 @@ impl Extension for Users {
     async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
         let settings: UserSettings = app.settings(&self.section)?;
         settings.validate()?;
+        if settings.trust_proxy_headers && app.app_settings().trusted_proxies.is_empty() {
+            return Err(ExtensionError::invalid_setting(
+                "user.trust_proxy_headers",
+                "forwarding headers are believed only from the proxies in `[app] trusted_proxies`: \
+                 list them there (the client writes the first address itself)",
+            ));
+        }
         let sessions = app.require::<SessionSettings>("ext_core::session::Sessions")?;
         let csrf = app.require::<CsrfSettings>("ext_core::session::Csrf")?;
         if !csrf.enabled {

@@ -106,14 +106,14 @@ pub(crate) fn retyped(
     Ok(())
 }
 
-/// The client's address, for the per-client throttle.
-pub(crate) fn client(req: &HttpRequest, settings: &UserSettings) -> String {
-    let address = if settings.trust_proxy_headers {
-        req.connection_info().realip_remote_addr().map(str::to_owned)
-    } else {
-        req.peer_addr().map(|peer| peer.ip().to_string())
-    };
-    format!("client:{}", address.as_deref().unwrap_or("unknown"))
+/// The client's address, for the per-client throttle: the peer, or what
+/// `[app] trusted_proxies` forwarded (never the first address a client
+/// wrote into `X-Forwarded-For` itself).
+pub(crate) fn client(req: &HttpRequest) -> String {
+    match ext_core::client_ip(req) {
+        Some(address) => format!("client:{address}"),
+        None => "client:unknown".to_owned(),
+    }
 }
 
 /// Registration answers the same whether or not the email was free: the
@@ -255,7 +255,7 @@ async fn sign_in(
     }
     manager.passwords.check_length("password", &password)?;
     manager
-        .throttle(&client(&req, &manager.settings), manager.settings.client_attempts)
+        .throttle(&client(&req), manager.settings.client_attempts)
         .await?;
     let login = Login::parse(&login);
     let record = manager.by_login(&login).await?;

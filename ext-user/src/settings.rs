@@ -191,8 +191,10 @@ pub struct UserSettings {
     /// Keep the throttle counters in Redis at this URL (feature `redis`)
     /// instead of the user store. Windows then follow Redis's clock.
     pub throttle_redis_url: Option<String>,
-    /// Take the client address from `Forwarded` / `X-Forwarded-For`. Only
-    /// behind a proxy that sets them; default false (the peer address).
+    /// Kept for configurations that set it: the client address always
+    /// comes from [`ext_core::client_ip`], which believes `Forwarded` /
+    /// `X-Forwarded-For` only from `[app] trusted_proxies`. `true` with no
+    /// trusted proxies is a start-up error; default false.
     pub trust_proxy_headers: bool,
     /// A session with no request for this long is signed out.
     /// `USER_USER_SESSION_EXPIRATION`; default 1800 s (Flask-User: 3600).

@@ -194,3 +194,59 @@ async fn instances_share_one_count() {
         }
     }
 }
+
+/// B3 (per-client counting) behind a proxy: the address counted is the one
+/// the trusted proxy saw, so a client rotating the first address of
+/// `X-Forwarded-For` (which it writes itself) is still one client; and
+/// `trust_proxy_headers` without `[app] trusted_proxies` stops start-up.
+#[actix_rt::test]
+async fn a_client_cannot_choose_its_address_in_forwarding_headers() {
+    let mut env = FAST_HASHING.to_vec();
+    env.push(("USER_CLIENT_ATTEMPTS", "3"));
+    env.push(("APP_TRUSTED_PROXIES", "[\"10.0.0.0/8\"]"));
+    let h = start(&sqlite(), &env).await;
+    // Each attempt names another login, so only the per-client count can
+    // refuse it.
+    let attempts = std::cell::Cell::new(0);
+    let from = |peer: &str, forwarded: String| {
+        attempts.set(attempts.get() + 1);
+        let login = format!("nobody{}", attempts.get());
+        actix_web::test::TestRequest::post()
+            .uri("/user/sign-in")
+            .peer_addr(format!("{peer}:40000").parse().unwrap())
+            .insert_header(("X-Forwarded-For", forwarded))
+            .insert_header(("Sec-Fetch-Site", "same-origin"))
+            .set_json(json!({"login": login, "password": "wrong password"}))
+    };
+    // Through the proxy at 10.0.0.1: the client is 203.0.113.9 however
+    // the first address changes.
+    for n in 0..3 {
+        let forwarded = format!("6.6.6.{n}, 203.0.113.9");
+        let answer = common::send(&h.app, from("10.0.0.1", forwarded)).await;
+        assert_eq!(answer.status, 401, "#{n}: {answer:?}");
+    }
+    let answer = common::send(&h.app, from("10.0.0.1", "6.6.6.99, 203.0.113.9".into())).await;
+    assert_eq!(answer.status, 429, "the fourth attempt from 203.0.113.9");
+    // Another client behind the same proxy has its own count.
+    let answer = common::send(&h.app, from("10.0.0.1", "198.51.100.4".into())).await;
+    assert_eq!(answer.status, 401);
+    // Directly from an untrusted peer, its headers count for nothing.
+    for n in 0..3 {
+        let answer = common::send(&h.app, from("192.0.2.1", format!("6.6.7.{n}"))).await;
+        assert_eq!(answer.status, 401, "#{n}");
+    }
+    let answer = common::send(&h.app, from("192.0.2.1", "6.6.7.99".into())).await;
+    assert_eq!(answer.status, 429);
+
+    let mut env = FAST_HASHING.to_vec();
+    env.push(("USER_TRUST_PROXY_HEADERS", "true"));
+    let refused = ext_core::AppBuilder::new(common::config(&sqlite(), &env))
+        .register(ext_orm::Orm::new())
+        .register(ext_core::session::Sessions::new())
+        .register(ext_core::session::Csrf::new())
+        .register(ext_user::Users::new())
+        .init()
+        .await;
+    let error = refused.err().expect("start-up refuses trust_proxy_headers alone").to_string();
+    assert!(error.contains("trusted_proxies"), "{error}");
+}

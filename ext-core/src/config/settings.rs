@@ -65,6 +65,12 @@ pub struct AppSettings {
     /// emails are built from it, never from a request's `Host` or
     /// `X-Forwarded-Host`, which a client chooses.
     pub public_url: Option<String>,
+    /// The reverse proxies whose `Forwarded` / `X-Forwarded-For` are
+    /// believed, as addresses or CIDR ranges (`["10.0.0.0/8"]`); default
+    /// none, so the client is the socket's peer. See
+    /// [`TrustedProxies`](crate::TrustedProxies) and
+    /// [`client_ip`](crate::client_ip).
+    pub trusted_proxies: crate::TrustedProxies,
 }
 
 impl Default for AppSettings {
@@ -85,6 +91,7 @@ impl Default for AppSettings {
             secret_key: None,
             secret_key_fallbacks: Vec::new(),
             url_prefixes: BTreeMap::new(),
+            trusted_proxies: crate::TrustedProxies::default(),
         }
     }
 }
