@@ -37,6 +37,7 @@
 
 pub mod api_doc;
 pub mod attachments;
+pub mod request_log;
 pub mod notes;
 mod settings;
 pub mod users;
