@@ -37,8 +37,8 @@
 
 pub mod api_doc;
 pub mod attachments;
-pub mod request_log;
 pub mod notes;
+pub mod request_log;
 mod settings;
 pub mod users;
 

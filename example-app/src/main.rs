@@ -9,8 +9,8 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use actix_web::HttpServer;
-use ext_core::{Config, Section};
 use example_app::request_log::RequestSpan;
+use ext_core::{Config, Section};
 use tracing_actix_web::TracingLogger;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -64,7 +64,8 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     }
     let (ext, settings) = example_app::build(config).await?;
     let factory = ext.clone();
-    let mut server = HttpServer::new(move || example_app::app(&factory).wrap(TracingLogger::<RequestSpan>::new()));
+    let mut server =
+        HttpServer::new(move || example_app::app(&factory).wrap(TracingLogger::<RequestSpan>::new()));
     if settings.workers > 0 {
         server = server.workers(settings.workers);
     }

@@ -247,6 +247,8 @@ async fn a_client_cannot_choose_its_address_in_forwarding_headers() {
         .register(ext_user::Users::new())
         .init()
         .await;
-    let error = refused.err().expect("start-up refuses trust_proxy_headers alone").to_string();
+    let error = refused
+        .expect_err("start-up refuses trust_proxy_headers alone")
+        .to_string();
     assert!(error.contains("trusted_proxies"), "{error}");
 }
