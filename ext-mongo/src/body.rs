@@ -55,19 +55,24 @@ pub fn document_from_json(value: Value, policy: KeyPolicy) -> Result<Document, M
     }
 }
 
+/// What is wrong with `key` as a field name of a query: it starts with `$`
+/// (an operator) or contains `.` (a path into another field).
+pub(crate) fn key_problem(key: &str) -> Option<&'static str> {
+    if key.starts_with('$') {
+        Some("starts with '$'")
+    } else if key.contains('.') {
+        Some("contains '.'")
+    } else {
+        None
+    }
+}
+
 fn check_keys(value: &Value, path: &mut Vec<String>) -> Result<(), MongoError> {
     match value {
         Value::Object(map) => {
             for (key, inner) in map {
                 path.push(key.clone());
-                let problem = if key.starts_with('$') {
-                    Some("starts with '$'")
-                } else if key.contains('.') {
-                    Some("contains '.'")
-                } else {
-                    None
-                };
-                if let Some(problem) = problem {
+                if let Some(problem) = key_problem(key) {
                     return Err(MongoError::InvalidDocument(format!(
                         "key {key:?} at {} {problem}",
                         path.join(".")

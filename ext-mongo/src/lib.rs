@@ -11,7 +11,8 @@
 //!   byte;
 //! - [`JsonDocument`]: request bodies as BSON, refusing `$` and dotted keys
 //!   (operator injection such as `{"email": {"$ne": null}}`) unless a call
-//!   opts out;
+//!   opts out; [`QueryDocument`] and [`FormDocument`] guard query strings
+//!   and forms the same way (`web::Query<Document>` does not);
 //! - GridFS [`save_file`] and [`send_file`]: streaming, with `sha1` and
 //!   `contentType` stored as PyMongo does, size limits (413, nothing kept),
 //!   Flask-PyMongo's conditional requests, and byte ranges;
@@ -61,6 +62,7 @@ mod extension;
 mod extract;
 mod gridfs;
 pub mod json;
+mod params;
 #[cfg(feature = "sessions")]
 mod session_store;
 mod settings;
@@ -75,6 +77,7 @@ pub use self::gridfs::{
     check_file_name, delete_files, save_file, save_payload, send_file, SaveFile, SendFile,
 };
 pub use self::json::BsonJson;
+pub use self::params::{FormDocument, QueryDocument};
 #[cfg(feature = "sessions")]
 pub use self::session_store::MongoSessionStore;
 pub use self::settings::{MongoSettings, DEFAULT_SERVER_SELECTION_TIMEOUT_MS, NO_URI};

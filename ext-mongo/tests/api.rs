@@ -11,8 +11,8 @@ use actix_web::{test as http, web, HttpRequest, HttpResponse};
 use common::{config, ext_app, service, TestMongo};
 use ext_core::AppBuilder;
 use ext_mongo::{
-    document_from_json, BsonJson, CollectionExt, JsonDocument, KeyPolicy, Mongo, MongoClient, MongoDb,
-    MongoError, MongoState, Oid,
+    document_from_json, BsonJson, CollectionExt, FormDocument, JsonDocument, KeyPolicy, Mongo, MongoClient,
+    MongoDb, MongoError, MongoState, Oid, QueryDocument,
 };
 use mongodb::bson::{doc, oid::ObjectId, Document};
 use serde_json::{json, Value};
@@ -212,6 +212,78 @@ async fn find_one_or_404_and_object_id_routes() {
 async fn login(db: MongoDb, body: JsonDocument) -> Result<HttpResponse, MongoError> {
     let found = db.collection::<Document>("users").find_one(body.0).await?;
     Ok(HttpResponse::Ok().json(found.is_some()))
+}
+
+async fn search(db: MongoDb, query: QueryDocument) -> Result<HttpResponse, MongoError> {
+    let found = db.collection::<Document>("users").find_one(query.0).await?;
+    Ok(HttpResponse::Ok().json(found.is_some()))
+}
+
+async fn search_form(db: MongoDb, form: FormDocument) -> Result<HttpResponse, MongoError> {
+    let found = db.collection::<Document>("users").find_one(form.0).await?;
+    Ok(HttpResponse::Ok().json(found.is_some()))
+}
+
+/// Finding 18: query strings and forms are guarded as JSON bodies are.
+#[actix_web::test]
+async fn query_and_form_documents_refuse_operators_too() {
+    let mongo = TestMongo::new();
+    let ext = ext_app(&mongo).await;
+    mongo
+        .db()
+        .await
+        .collection::<Document>("users")
+        .insert_one(doc! {"email": "ada@example.com"})
+        .await
+        .unwrap();
+    let app = service(&ext, |cfg| {
+        cfg.route("/search", web::get().to(search))
+            .route("/search", web::post().to(search_form));
+    })
+    .await;
+    let get = |query: &str| {
+        http::TestRequest::get()
+            .uri(&format!("/search?{query}"))
+            .to_request()
+    };
+    let post = |form: &str| {
+        http::TestRequest::post()
+            .uri("/search")
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload(form.to_owned())
+            .to_request()
+    };
+    let ok = "email=ada%40example.com";
+    assert_eq!(
+        http::read_body(http::call_service(&app, get(ok)).await).await,
+        "true"
+    );
+    assert_eq!(
+        http::read_body(http::call_service(&app, post(ok)).await).await,
+        "true"
+    );
+    // The first value of a repeated key counts.
+    let twice = "email=ada%40example.com&email=x";
+    assert_eq!(
+        http::read_body(http::call_service(&app, get(twice)).await).await,
+        "true"
+    );
+    for (attack, key) in [
+        ("%24where=1", "$where"),
+        ("email=x&%24or=1", "$or"),
+        ("profile.admin=true", "profile.admin"),
+    ] {
+        for res in [
+            http::call_service(&app, get(attack)).await,
+            http::call_service(&app, post(attack)).await,
+        ] {
+            assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{attack}");
+            let body: Value = http::read_body_json(res).await;
+            assert_eq!(body["type"], "urn:actix-flask-ext:problem:invalid-document");
+            assert!(body["detail"].as_str().unwrap().contains(key), "{body}");
+        }
+    }
+    mongo.cleanup().await;
 }
 
 #[actix_web::test]
