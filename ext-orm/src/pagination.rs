@@ -7,7 +7,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::HttpRequest;
 use actix_web::HttpResponse;
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, QuerySelect, Select};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QuerySelect, Select};
 use serde::Serialize;
 
 use crate::error::OrmError;
@@ -402,6 +402,43 @@ impl<T: Serialize> Pagination<T> {
             response.headers_mut().insert(header::LINK, value);
         }
         response
+    }
+}
+
+impl<T: Serialize + Send + 'static> Pagination<T> {
+    /// [`Pagination::to_response`], serialised on actix's blocking pool:
+    /// the worker goes on serving other requests meanwhile, and a
+    /// connection the handler released (end the session first, with
+    /// [`Session::rollback`](crate::Session::rollback)) goes back to the
+    /// pool at once instead of after the serialisation. Use it for pages
+    /// that can be large; with SQLite's single connection, a page of
+    /// megabytes serialised on the worker kept every other request waiting
+    /// (issue 10, finding 1).
+    ///
+    /// ```no_run
+    /// use actix_web::{HttpRequest, HttpResponse};
+    /// use ext_orm::{DbSession, OrmError, PageArgs, SelectPaginate};
+    /// # use sea_orm::EntityTrait;
+    /// # async fn list<E: EntityTrait>(req: HttpRequest, session: DbSession) -> Result<HttpResponse, OrmError>
+    /// # where E::Model: serde::Serialize + Send + Sync + 'static {
+    /// let page = E::find().paginate_request(&session, &req, PageArgs::new()).await?;
+    /// session.rollback().await?; // only reads: nothing to keep
+    /// page.respond(&req).await
+    /// # }
+    /// ```
+    pub async fn respond(self, req: &HttpRequest) -> Result<HttpResponse, OrmError> {
+        let link = self.link_header(req);
+        let serialised = actix_web::web::block(move || serde_json::to_vec(&self.envelope()))
+            .await
+            .map_err(|_| OrmError::Database(DbErr::Custom("the page's serialisation stopped".to_owned())))?
+            .map_err(|error| OrmError::Database(DbErr::Json(error.to_string())))?;
+        let mut response = HttpResponse::Ok()
+            .content_type(actix_web::http::header::ContentType::json())
+            .body(serialised);
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().insert(header::LINK, value);
+        }
+        Ok(response)
     }
 }
 

@@ -165,7 +165,22 @@ impl<B: BindName> Session<B> {
     }
 
     /// Rolls back what the session did so far (dropping the session does
-    /// the same).
+    /// the same), releasing the connection: end a read-only session this
+    /// way before serialising a large response, with
+    /// [`Pagination::respond`](crate::Pagination::respond), so that other
+    /// requests can use the connection meanwhile (SQLite has one).
+    ///
+    /// ```no_run
+    /// use actix_web::{HttpRequest, HttpResponse};
+    /// use ext_orm::{DbSession, OrmError, PageArgs, SelectPaginate};
+    /// # use sea_orm::EntityTrait;
+    /// # async fn list<E: EntityTrait>(req: HttpRequest, session: DbSession) -> Result<HttpResponse, OrmError>
+    /// # where E::Model: serde::Serialize + Send + Sync + 'static {
+    /// let page = E::find().paginate_request(&session, &req, PageArgs::new()).await?;
+    /// session.rollback().await?; // only reads: nothing to keep
+    /// page.respond(&req).await
+    /// # }
+    /// ```
     pub async fn rollback(&self) -> Result<(), OrmError> {
         let txn = self.inner.txn.lock().await.take();
         match txn {

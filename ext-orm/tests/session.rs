@@ -141,8 +141,93 @@ async fn fifty_concurrent_writers(backend: Backend) {
     db.cleanup().await;
 }
 
+/// A row whose serialisation takes 300 ms of the thread's time, as a page
+/// of megabytes does.
+#[derive(serde::Serialize)]
+#[serde(remote = "Self")]
+struct SlowRow(i64);
+
+impl serde::Serialize for SlowRow {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        SlowRow::serialize(self, serializer)
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct How {
+    respond: bool,
+}
+
+/// A page of one slow row, the session ended first, then serialised with
+/// `respond` (the blocking pool) or `to_response` (on the worker).
+async fn slow_page(
+    req: actix_web::HttpRequest,
+    session: DbSession,
+    how: web::Query<How>,
+) -> Result<HttpResponse, OrmError> {
+    let rows = todo::Entity::find().all(&session).await?;
+    session.rollback().await?;
+    let page = ext_orm::Pagination {
+        page: 1,
+        per_page: 20,
+        max_per_page: None,
+        items: rows.iter().map(|row| SlowRow(row.id)).collect(),
+        total: Some(rows.len() as u64),
+    };
+    if how.respond {
+        page.respond(&req).await
+    } else {
+        Ok(page.to_response(&req))
+    }
+}
+
+/// Finding 1: while a large page is serialised, another request gets the
+/// (single SQLite) connection and answers.
+async fn other_requests_go_on_while_a_page_is_serialised(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let ext = ext_app(&db, "").await;
+    let app = service(&ext, |cfg| {
+        cfg.route("/slow", web::get().to(slow_page))
+            .route("/write", web::post().to(write));
+    })
+    .await;
+    let post = test::TestRequest::post()
+        .uri("/write?title=one&how=commit")
+        .to_request();
+    assert_eq!(test::call_service(&app, post).await.status(), StatusCode::CREATED);
+    for (respond, other_first) in [(true, true), (false, false)] {
+        let finished = std::cell::RefCell::new(Vec::new());
+        let slow = async {
+            let uri = format!("/slow?respond={respond}");
+            let res = test::call_service(&app, test::TestRequest::get().uri(&uri).to_request()).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            let body: serde_json::Value = test::read_body_json(res).await;
+            assert!(!body["items"].as_array().unwrap().is_empty());
+            finished.borrow_mut().push("slow");
+        };
+        let other = async {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+            let post = test::TestRequest::post()
+                .uri("/write?title=two&how=commit")
+                .to_request();
+            assert_eq!(test::call_service(&app, post).await.status(), StatusCode::CREATED);
+            finished.borrow_mut().push("other");
+        };
+        futures_util::join!(slow, other);
+        let expected = if other_first {
+            ["other", "slow"]
+        } else {
+            ["slow", "other"]
+        };
+        assert_eq!(*finished.borrow(), expected, "respond = {respond}");
+    }
+    db.cleanup().await;
+}
+
 on_all_backends!(
     commit_and_every_way_of_not_committing,
     one_session_per_request_never_shared,
     fifty_concurrent_writers,
+    other_requests_go_on_while_a_page_is_serialised,
 );

@@ -33,7 +33,10 @@ async fn list(req: HttpRequest, session: DbSession) -> Result<HttpResponse, OrmE
         .order_by_asc(note::Column::Id)
         .paginate_request(&session, &req, PageArgs::new().max_per_page(MAX_PER_PAGE))
         .await?;
-    Ok(page.to_response(&req))
+    // A page can hold megabytes: the connection goes back first, and the
+    // page is serialised off the worker, so other requests go on.
+    session.rollback().await?;
+    page.respond(&req).await
 }
 
 async fn show(session: DbSession, id: web::Path<Int>) -> Result<HttpResponse, OrmError> {
