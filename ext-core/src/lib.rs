@@ -97,6 +97,7 @@ mod middleware;
 #[cfg(any(debug_assertions, feature = "templates"))]
 mod negotiate;
 pub mod problem;
+mod query;
 mod registry;
 mod secret;
 #[cfg(feature = "sessions")]
@@ -117,6 +118,7 @@ pub use self::health::{HealthFuture, HealthStatus};
 pub use self::hooks::RequestHook;
 pub use self::middleware::NextService;
 pub use self::problem::Problem;
+pub use self::query::{Query, QueryError};
 pub use self::registry::{Registry, RegistryExt};
 pub use self::secret::{PurposeKey, SecretKeyError, SecretKeys, MIN_SECRET_LEN};
 pub use self::setup::Setup;

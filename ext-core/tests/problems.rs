@@ -36,6 +36,10 @@ async fn list(query: web::Query<Paging>) -> HttpResponse {
     HttpResponse::Ok().body(query.page.to_string())
 }
 
+async fn search(query: ext_core::Query<Paging>) -> HttpResponse {
+    HttpResponse::Ok().body(query.page.to_string())
+}
+
 async fn upload(body: web::Bytes) -> HttpResponse {
     HttpResponse::Ok().body(body.len().to_string())
 }
@@ -62,6 +66,7 @@ async fn send(req: actix_web::test::TestRequest) -> (StatusCode, String, Value) 
         ext.app()
             .route("/items", web::post().to(create))
             .route("/items", web::get().to(list))
+            .route("/search", web::get().to(search))
             .route("/items/{id}", web::get().to(show))
             .route("/upload", web::post().to(upload))
             .route("/teapot", web::get().to(teapot))
@@ -125,8 +130,15 @@ async fn details_name_no_rust_type() {
             "expected a whole number from 0 to 4294967295",
         ),
         (TestRequest::get().uri("/items/abc"), "as a whole number"),
-        // serde_urlencoded parses numbers without naming the parameter.
+        // serde_urlencoded parses numbers without naming the parameter;
+        // ext_core::Query names it.
         (TestRequest::get().uri("/items?page=-3"), "invalid digit"),
+        (TestRequest::get().uri("/search?page=-3"), "`page`: invalid digit"),
+        (
+            TestRequest::get().uri("/search?page=99999999999"),
+            "`page`: number too large",
+        ),
+        (TestRequest::get().uri("/search"), "missing field `page`"),
     ];
     for (req, says) in cases {
         let (status, _, body) = send(req).await;
@@ -137,6 +149,17 @@ async fn details_name_no_rust_type() {
             assert!(!detail.contains(internal), "{detail:?} names {internal:?}");
         }
     }
+}
+
+#[actix_web::test]
+async fn query_problems_name_the_parameter() {
+    let (status, content_type, body) = send(TestRequest::get().uri("/search?page=x")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(body["type"], "urn:actix-flask-ext:problem:invalid-query");
+    assert_eq!(body["parameter"], "page");
+    let (status, _, body) = send(TestRequest::get().uri("/search?page=7")).await;
+    assert_eq!((status, body), (StatusCode::OK, Value::from(7)));
 }
 
 #[actix_web::test]
