@@ -136,3 +136,22 @@ pub async fn delete_all(req: &HttpRequest, id: i64) -> Result<(), MongoError> {
         Err(other) => Err(other),
     }
 }
+
+/// How old a chunk without a file must be before it is swept: longer than
+/// any upload (the body deadline is 30 s by default).
+pub const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes attachment chunks that a failed upload left behind when MongoDB
+/// went away before the clean-up (see `ext_mongo::sweep_orphan_chunks`);
+/// nothing to do without MongoDB. The example runs it in the background at
+/// start-up.
+pub async fn sweep_orphans(ext: &ext_core::ExtApp) -> Result<u64, MongoError> {
+    let Some(state) = ext.registry().get::<ext_mongo::MongoState>() else {
+        return Ok(0);
+    };
+    match state.db() {
+        Ok(db) => ext_mongo::sweep_orphan_chunks(db, BUCKET, ORPHAN_GRACE).await,
+        Err(MongoError::NotConfigured(_)) => Ok(0),
+        Err(other) => Err(other),
+    }
+}

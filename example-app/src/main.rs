@@ -63,6 +63,14 @@ async fn serve() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let (ext, settings) = example_app::build(config).await?;
+    let sweeper = ext.clone();
+    actix_web::rt::spawn(async move {
+        match example_app::attachments::sweep_orphans(&sweeper).await {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "swept chunks of failed uploads"),
+            Err(error) => tracing::warn!(%error, "sweeping chunks of failed uploads failed"),
+        }
+    });
     let factory = ext.clone();
     let mut server =
         HttpServer::new(move || example_app::app(&factory).wrap(TracingLogger::<RequestSpan>::new()));

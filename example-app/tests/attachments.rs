@@ -119,6 +119,10 @@ async fn attachments_are_stored_and_served_from_gridfs() {
     }
     assert_eq!(count(&db, "fs.files", doc! {"note_id": 1}).await, 2);
 
+    // Nothing of a live file is swept as an orphan.
+    assert_eq!(example_app::attachments::sweep_orphans(&ext).await.unwrap(), 0);
+    assert_eq!(count(&db, "fs.files", doc! {"note_id": 1}).await, 2);
+
     // Deleting the note deletes its attachments, chunks included.
     let res = call_service(&app, TestRequest::delete().uri("/notes/1").to_request()).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);

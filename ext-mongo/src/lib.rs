@@ -74,7 +74,8 @@ pub use self::error::MongoError;
 pub use self::extension::Mongo;
 pub use self::extract::{MongoClient, MongoDb, Oid};
 pub use self::gridfs::{
-    check_file_name, delete_files, save_file, save_payload, send_file, SaveFile, SendFile,
+    check_file_name, delete_files, save_file, save_payload, send_file, sweep_orphan_chunks, SaveFile,
+    SendFile,
 };
 pub use self::json::BsonJson;
 pub use self::params::{FormDocument, QueryDocument};

@@ -13,7 +13,8 @@ use actix_web::http::StatusCode;
 use actix_web::{test as http, web, HttpRequest, HttpResponse};
 use common::{ext_app, service, TestMongo};
 use ext_mongo::{
-    delete_files, save_payload, send_file, MongoClient, MongoDb, MongoError, SaveFile, SendFile,
+    delete_files, save_payload, send_file, sweep_orphan_chunks, MongoClient, MongoDb, MongoError, SaveFile,
+    SendFile,
 };
 use futures_util::future::poll_fn;
 use mongodb::bson::{doc, Document};
@@ -636,6 +637,54 @@ async fn names_that_no_header_can_carry() {
     assert_eq!(
         res.headers["content-disposition"],
         "attachment; filename=\"r_sum_.txt\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt"
+    );
+    mongo.cleanup().await;
+}
+
+#[actix_web::test]
+async fn old_chunks_without_a_file_are_swept() {
+    use mongodb::bson::oid::ObjectId;
+    let mongo = TestMongo::new();
+    let db = mongo.db().await;
+    let chunks = db.collection::<Document>("fs.chunks");
+    let two_hours_ago = u32::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            - 7200,
+    )
+    .unwrap();
+    let old_id = |n: u8| ObjectId::from_parts(two_hours_ago, [0; 5], [0, 0, n]);
+    let chunk = |id: ObjectId, files_id: ObjectId| {
+        doc! {"_id": id, "files_id": files_id, "n": 0, "data": mongodb::bson::Binary {
+        subtype: mongodb::bson::spec::BinarySubtype::Generic, bytes: b"x".to_vec() }}
+    };
+    let (orphan, in_progress, kept) = (ObjectId::new(), ObjectId::new(), ObjectId::new());
+    // An old orphan (a failed upload's), a recent one (an upload under way)
+    // and an old chunk of a file that exists.
+    chunks.insert_one(chunk(old_id(1), orphan)).await.unwrap();
+    chunks.insert_one(chunk(old_id(2), orphan)).await.unwrap();
+    chunks
+        .insert_one(chunk(ObjectId::new(), in_progress))
+        .await
+        .unwrap();
+    chunks.insert_one(chunk(old_id(3), kept)).await.unwrap();
+    db.collection::<Document>("fs.files")
+        .insert_one(doc! {"_id": kept, "filename": "kept", "length": 1_i64, "chunkSize": 261_120})
+        .await
+        .unwrap();
+    let hour = std::time::Duration::from_secs(3600);
+    assert_eq!(sweep_orphan_chunks(&db, "fs", hour).await.unwrap(), 2);
+    assert_eq!(
+        chunks.count_documents(doc! {"files_id": orphan}).await.unwrap(),
+        0
+    );
+    assert_eq!(chunks.count_documents(doc! {}).await.unwrap(), 2);
+    assert_eq!(
+        sweep_orphan_chunks(&db, "fs", hour).await.unwrap(),
+        0,
+        "idempotent"
     );
     mongo.cleanup().await;
 }

@@ -9,7 +9,7 @@ mod save;
 mod send;
 mod write;
 
-pub use self::delete::delete_files;
+pub use self::delete::{delete_files, sweep_orphan_chunks};
 pub use self::name::check_file_name;
 pub use self::save::{save_file, save_payload, SaveFile};
 pub use self::send::{send_file, SendFile};
