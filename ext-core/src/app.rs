@@ -335,11 +335,17 @@ impl ExtApp {
         }
         let body_timeout =
             (settings.body_timeout_ms > 0).then(|| Duration::from_millis(settings.body_timeout_ms));
+        let handler_timeout =
+            (settings.handler_timeout_ms > 0).then(|| Duration::from_millis(settings.handler_timeout_ms));
         app.default_service(unrouted_service(Arc::clone(&inner.hooks)))
             // Inside the dispatcher, so its 408 is a problem document that
             // goes through the after-hooks.
             .wrap(crate::body_deadline::BodyDeadline {
                 timeout: body_timeout,
+            })
+            // Outside the body deadline, so that its 408 is answered first.
+            .wrap(crate::handler_deadline::HandlerDeadline {
+                timeout: handler_timeout,
             })
             .wrap(HookDispatcher::new(
                 Arc::clone(&inner.hooks),

@@ -118,3 +118,59 @@ async fn a_body_in_time_is_untouched_and_zero_turns_the_deadline_off() {
         "without a deadline the read goes on: {outcome:?}"
     );
 }
+
+async fn slow(ms: web::Path<u64>) -> HttpResponse {
+    tokio::time::sleep(Duration::from_millis(*ms)).await;
+    HttpResponse::Ok().body("done")
+}
+
+/// `GET /slow/{ms}` with `[app] handler_timeout_ms`: status, Retry-After,
+/// body and time taken, as the server would answer (an error from the app
+/// becomes its own response).
+async fn handler_answer(timeout_ms: Option<&str>, ms: u64) -> (StatusCode, Option<String>, Value, Duration) {
+    let mut env = Vec::new();
+    if let Some(timeout_ms) = timeout_ms {
+        env.push(("APP_HANDLER_TIMEOUT_MS", timeout_ms));
+    }
+    let config = Config::builder().no_file().env_vars(env).build().unwrap();
+    let ext = AppBuilder::new(config).init().await.unwrap();
+    let app = init_service(ext.app().route("/slow/{ms}", web::get().to(slow))).await;
+    let started = Instant::now();
+    let req = TestRequest::get().uri(&format!("/slow/{ms}")).to_request();
+    let response = match app.call(req).await {
+        Ok(res) => res.into_parts().1,
+        Err(error) => error.error_response(),
+    };
+    let elapsed = started.elapsed();
+    let status = response.status();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
+    (
+        status,
+        retry,
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+        elapsed,
+    )
+}
+
+/// Finding 2's second half: an optional overall deadline for handlers.
+#[actix_web::test]
+async fn a_handler_past_its_deadline_is_a_503_problem() {
+    let (status, retry, body, elapsed) = handler_answer(Some("300"), 5_000).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["type"], "urn:actix-flask-ext:problem:handler-timeout");
+    assert_eq!(retry.as_deref(), Some("1"));
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "answered at the deadline: {elapsed:?}"
+    );
+    // In time: untouched.
+    let (status, _, _, _) = handler_answer(Some("2000"), 10).await;
+    assert_eq!(status, StatusCode::OK);
+    // Off by default.
+    let (status, _, _, _) = handler_answer(None, 600).await;
+    assert_eq!(status, StatusCode::OK);
+}

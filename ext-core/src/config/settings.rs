@@ -34,6 +34,12 @@ pub struct AppSettings {
     /// answer is a 408 problem (`body-timeout`). 0 turns it off. Raise it
     /// for large uploads over slow links.
     pub body_timeout_ms: u64,
+    /// How long a request may take from when it reaches the routes to its
+    /// answer, in milliseconds; past it, the handler is dropped and the
+    /// answer is a 503 problem (`handler-timeout`). 0 (the default) turns
+    /// it off. See [`HandlerTimedOut`](crate::HandlerTimedOut) for what
+    /// the answer lacks.
+    pub handler_timeout_ms: u64,
     /// The app's secret (`SECRET_KEY`, as in Flask): the root of every key
     /// that signs something (sessions, CSRF tokens, emailed tokens). Needed
     /// only when such a feature is used; at least 32 bytes, never a
@@ -82,6 +88,7 @@ impl Default for AppSettings {
             json_limit: 2 * 1024 * 1024,
             payload_limit: 2 * 1024 * 1024,
             body_timeout_ms: 30_000,
+            handler_timeout_ms: 0,
             debug: false,
             template_folder: PathBuf::from("templates"),
             templates_auto_reload: None,

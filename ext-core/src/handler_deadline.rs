@@ -1,0 +1,115 @@
+//! An overall deadline for a request's handler (`[app] handler_timeout_ms`,
+//! off by default).
+//!
+//! Past it, the handler's future is dropped (a transaction rolls back, a
+//! MongoDB call is abandoned) and the answer is a 503 problem
+//! (`handler-timeout`, `Retry-After: 1`). It bounds what nothing else
+//! does: a database or MongoDB server that accepts connections but stops
+//! answering (the MongoDB driver has no operation timeout), or a slow
+//! handler.
+//!
+//! One limit: the answer is built without the request's after-hooks (CORS
+//! headers, error pages). The deadline runs before routing, where actix-web
+//! needs the request to itself, so no copy of it can be kept to answer
+//! with; the 503 reaches the client as the error's own problem document.
+
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_service::{Service, Transform};
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{Error, HttpResponse, ResponseError};
+use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
+
+use crate::Problem;
+
+/// A handler that ran past `[app] handler_timeout_ms`: 503
+/// `handler-timeout`.
+#[derive(Debug, thiserror::Error)]
+#[error("the request took longer than {} ms", .0.as_millis())]
+pub struct HandlerTimedOut(pub Duration);
+
+impl ResponseError for HandlerTimedOut {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = Problem::typed(
+            "handler-timeout",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Request timeout",
+        )
+        .with_detail(format!("{self}; try again shortly"))
+        .to_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        response
+    }
+}
+
+/// The middleware, inside the hook dispatcher.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HandlerDeadline {
+    /// `None`: `handler_timeout_ms = 0`, no deadline.
+    pub(crate) timeout: Option<Duration>,
+}
+
+impl<S> Transform<S, ServiceRequest> for HandlerDeadline
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = Error> + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = Error;
+    type Transform = HandlerDeadlineService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(HandlerDeadlineService {
+            service: Rc::new(service),
+            timeout: self.timeout,
+        }))
+    }
+}
+
+pub(crate) struct HandlerDeadlineService<S> {
+    service: Rc<S>,
+    timeout: Option<Duration>,
+}
+
+impl<S> Service<ServiceRequest> for HandlerDeadlineService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = Error> + 'static,
+{
+    type Response = ServiceResponse<BoxBody>;
+    type Error = Error;
+    type Future = Either<S::Future, LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>>>;
+
+    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.service.poll_ready(cx)
+    }
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let answer = self.service.call(req);
+        match self.timeout {
+            None => Either::Left(answer),
+            Some(timeout) => Either::Right(Box::pin(async move {
+                match tokio::time::timeout(timeout, answer).await {
+                    Ok(answered) => answered,
+                    Err(_) => {
+                        tracing::warn!(
+                            timeout_ms = timeout.as_millis(),
+                            "a request ran past its deadline"
+                        );
+                        Err(HandlerTimedOut(timeout).into())
+                    }
+                }
+            })),
+        }
+    }
+}
