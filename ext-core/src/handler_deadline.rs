@@ -1,12 +1,13 @@
 //! An overall deadline for a request's handler (`[app] handler_timeout_ms`,
-//! off by default).
+//! a minute by default; 0 turns it off).
 //!
 //! Past it, the handler's future is dropped (a transaction rolls back, a
 //! MongoDB call is abandoned) and the answer is a 503 problem
 //! (`handler-timeout`, `Retry-After: 1`). It bounds what nothing else
 //! does: a database or MongoDB server that accepts connections but stops
 //! answering (the MongoDB driver has no operation timeout), or a slow
-//! handler.
+//! handler. It ends when the response's head is ready: a body that streams
+//! for longer (a large download) is not cut.
 //!
 //! One limit: the answer is built without the request's after-hooks (CORS
 //! headers, error pages). The deadline runs before routing, where actix-web

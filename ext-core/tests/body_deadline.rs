@@ -170,7 +170,11 @@ async fn a_handler_past_its_deadline_is_a_503_problem() {
     // In time: untouched.
     let (status, _, _, _) = handler_answer(Some("2000"), 10).await;
     assert_eq!(status, StatusCode::OK);
-    // Off by default.
-    let (status, _, _, _) = handler_answer(None, 600).await;
+    // Off with 0.
+    let (status, _, _, _) = handler_answer(Some("0"), 600).await;
     assert_eq!(status, StatusCode::OK);
+    // A minute by default.
+    let settings: ext_core::config::AppSettings =
+        Config::empty().section(&ext_core::Section::new("app")).unwrap();
+    assert_eq!(settings.handler_timeout_ms, 60_000);
 }

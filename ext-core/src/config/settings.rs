@@ -36,9 +36,10 @@ pub struct AppSettings {
     pub body_timeout_ms: u64,
     /// How long a request may take from when it reaches the routes to its
     /// answer, in milliseconds; past it, the handler is dropped and the
-    /// answer is a 503 problem (`handler-timeout`). 0 (the default) turns
-    /// it off. See [`HandlerTimedOut`](crate::HandlerTimedOut) for what
-    /// the answer lacks.
+    /// answer is a 503 problem (`handler-timeout`). Default 60000 (a
+    /// minute, where gunicorn's default kills a Flask worker at 30 s); 0
+    /// turns it off. See [`HandlerTimedOut`](crate::HandlerTimedOut) for
+    /// what the answer lacks.
     pub handler_timeout_ms: u64,
     /// The app's secret (`SECRET_KEY`, as in Flask): the root of every key
     /// that signs something (sessions, CSRF tokens, emailed tokens). Needed
@@ -88,7 +89,7 @@ impl Default for AppSettings {
             json_limit: 2 * 1024 * 1024,
             payload_limit: 2 * 1024 * 1024,
             body_timeout_ms: 30_000,
-            handler_timeout_ms: 0,
+            handler_timeout_ms: 60_000,
             debug: false,
             template_folder: PathBuf::from("templates"),
             templates_auto_reload: None,
