@@ -340,12 +340,9 @@ impl ExtApp {
         app.default_service(unrouted_service(Arc::clone(&inner.hooks)))
             // Inside the dispatcher, so its 408 is a problem document that
             // goes through the after-hooks.
-            .wrap(crate::body_deadline::BodyDeadline {
-                timeout: body_timeout,
-            })
-            // Outside the body deadline, so that its 408 is answered first.
-            .wrap(crate::handler_deadline::HandlerDeadline {
-                timeout: handler_timeout,
+            .wrap(crate::deadlines::Deadlines {
+                body: body_timeout,
+                handler: handler_timeout,
             })
             .wrap(HookDispatcher::new(
                 Arc::clone(&inner.hooks),

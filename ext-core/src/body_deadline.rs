@@ -14,18 +14,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_service::{Service, Transform};
-use actix_web::body::BoxBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::web::Bytes;
-use actix_web::{Error, HttpMessage};
-use futures_util::future::{ready, Ready};
+use actix_web::HttpMessage;
 use futures_util::Stream;
 use tokio::time::{sleep, Sleep};
 
@@ -58,62 +54,18 @@ pub fn is_body_timeout(error: &PayloadError) -> bool {
     }
 }
 
-/// The middleware, inside the hook dispatcher (its 408 becomes a problem
-/// document and goes through the after-hooks).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct BodyDeadline {
-    /// `None`: `body_timeout_ms = 0`, no deadline.
-    pub(crate) timeout: Option<Duration>,
-}
-
-impl<S> Transform<S, ServiceRequest> for BodyDeadline
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = Error> + 'static,
-{
-    type Response = ServiceResponse<BoxBody>;
-    type Error = Error;
-    type Transform = BodyDeadlineService<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(BodyDeadlineService {
-            service: Rc::new(service),
-            timeout: self.timeout,
-        }))
-    }
-}
-
-pub(crate) struct BodyDeadlineService<S> {
-    service: Rc<S>,
-    timeout: Option<Duration>,
-}
-
-impl<S> Service<ServiceRequest> for BodyDeadlineService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = Error> + 'static,
-{
-    type Response = ServiceResponse<BoxBody>;
-    type Error = Error;
-    type Future = S::Future;
-
-    actix_service::forward_ready!(service);
-
-    fn call(&self, mut req: ServiceRequest) -> Self::Future {
-        if let Some(timeout) = self.timeout {
-            if has_body(&req) {
-                let body = TimedBody {
-                    inner: req.take_payload(),
-                    deadline: Box::pin(sleep(timeout)),
-                    timeout,
-                    done: false,
-                };
-                req.set_payload(Payload::from(
-                    Box::pin(body) as Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>
-                ));
-            }
-        }
-        self.service.call(req)
+/// Makes `req`'s body fail once `timeout` has passed, if it has one.
+pub(crate) fn limit_body(req: &mut ServiceRequest, timeout: Duration) {
+    if has_body(req) {
+        let body = TimedBody {
+            inner: req.take_payload(),
+            deadline: Box::pin(sleep(timeout)),
+            timeout,
+            done: false,
+        };
+        req.set_payload(Payload::from(
+            Box::pin(body) as Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>
+        ));
     }
 }
 

@@ -14,16 +14,12 @@
 //! needs the request to itself, so no copy of it can be kept to answer
 //! with; the 503 reaches the client as the error's own problem document.
 
-use std::rc::Rc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use actix_service::{Service, Transform};
 use actix_web::body::BoxBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceResponse;
 use actix_web::http::{header, StatusCode};
 use actix_web::{Error, HttpResponse, ResponseError};
-use futures_util::future::{ready, Either, LocalBoxFuture, Ready};
 
 use crate::Problem;
 
@@ -53,64 +49,20 @@ impl ResponseError for HandlerTimedOut {
     }
 }
 
-/// The middleware, inside the hook dispatcher.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct HandlerDeadline {
-    /// `None`: `handler_timeout_ms = 0`, no deadline.
-    pub(crate) timeout: Option<Duration>,
-}
-
-impl<S> Transform<S, ServiceRequest> for HandlerDeadline
+/// `answer`, or a [`HandlerTimedOut`] error once `timeout` has passed (the
+/// answer's future is dropped).
+pub(crate) async fn within<F>(timeout: Duration, answer: F) -> Result<ServiceResponse<BoxBody>, Error>
 where
-    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = Error> + 'static,
+    F: std::future::Future<Output = Result<ServiceResponse<BoxBody>, Error>>,
 {
-    type Response = ServiceResponse<BoxBody>;
-    type Error = Error;
-    type Transform = HandlerDeadlineService<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(HandlerDeadlineService {
-            service: Rc::new(service),
-            timeout: self.timeout,
-        }))
-    }
-}
-
-pub(crate) struct HandlerDeadlineService<S> {
-    service: Rc<S>,
-    timeout: Option<Duration>,
-}
-
-impl<S> Service<ServiceRequest> for HandlerDeadlineService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = Error> + 'static,
-{
-    type Response = ServiceResponse<BoxBody>;
-    type Error = Error;
-    type Future = Either<S::Future, LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, Error>>>;
-
-    fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.service.poll_ready(cx)
-    }
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let answer = self.service.call(req);
-        match self.timeout {
-            None => Either::Left(answer),
-            Some(timeout) => Either::Right(Box::pin(async move {
-                match tokio::time::timeout(timeout, answer).await {
-                    Ok(answered) => answered,
-                    Err(_) => {
-                        tracing::warn!(
-                            timeout_ms = timeout.as_millis(),
-                            "a request ran past its deadline"
-                        );
-                        Err(HandlerTimedOut(timeout).into())
-                    }
-                }
-            })),
+    match tokio::time::timeout(timeout, answer).await {
+        Ok(answered) => answered,
+        Err(_) => {
+            tracing::warn!(
+                timeout_ms = timeout.as_millis(),
+                "a request ran past its deadline"
+            );
+            Err(HandlerTimedOut(timeout).into())
         }
     }
 }

@@ -85,6 +85,7 @@ pub mod body_deadline;
 mod client_ip;
 pub mod config;
 pub mod converters;
+mod deadlines;
 mod dev_page;
 mod error;
 mod extension;
