@@ -105,7 +105,15 @@ async fn attachments_are_stored_and_served_from_gridfs() {
         res.headers().get("location").unwrap(),
         "/notes/1/attachments/r%C3%A9sum%C3%A9%20%281%29.txt"
     );
-    for bad in ["a%0D%0ASet-Cookie:%20x", "what%3F", "a%23b", "..", "a%5Cb", "%00"] {
+    for bad in [
+        "a%0D%0ASet-Cookie:%20x",
+        "what%3F",
+        "a%23b",
+        "..",
+        "a%5Cb",
+        "%00",
+        "invoice%E2%80%AEfdp.exe",
+    ] {
         let req = TestRequest::put()
             .uri(&format!("/notes/1/attachments/{bad}"))
             .set_payload("x");

@@ -11,8 +11,8 @@ pub(crate) fn unsafe_character(name: &str) -> Option<String> {
 }
 
 /// Checks a file name taken from one path segment or form field before it
-/// is stored: 1 to 255 bytes, no control character, none of `/ \ ? #`, and
-/// not `.` or `..`. It answers 422 `invalid-file-name` naming the reason.
+/// is stored: 1 to 255 bytes, no control character (bidirectional ones
+/// included), none of `/ \ ? #`, and not `.` or `..`. It answers 422 `invalid-file-name` naming the reason.
 ///
 /// [`save_file`](crate::save_file) itself refuses only control characters,
 /// since stored names such as `notes/7/report.pdf` hold `/` on purpose.
@@ -24,6 +24,7 @@ pub(crate) fn unsafe_character(name: &str) -> Option<String> {
 /// assert!(check_file_name("a\r\nSet-Cookie: x").is_err());
 /// assert!(check_file_name("../etc/passwd").is_err());
 /// assert!(check_file_name("what?.txt").is_err());
+/// assert!(check_file_name("invoice\u{202E}fdp.exe").is_err());
 /// assert!(check_file_name("").is_err());
 /// ```
 pub fn check_file_name(name: &str) -> Result<&str, MongoError> {
@@ -33,6 +34,17 @@ pub fn check_file_name(name: &str) -> Result<&str, MongoError> {
     }
     if let Some(bad) = unsafe_character(name) {
         return invalid(format!("the file name must not hold a control character ({bad})"));
+    }
+    // Bidirectional overrides make `invoice\u{202E}fdp.exe` show as
+    // `invoiceexe.pdf` in a download dialog.
+    if let Some(bad) = name
+        .chars()
+        .find(|c| matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+    {
+        return invalid(format!(
+            "the file name must not hold a bidirectional control character (U+{:04X})",
+            u32::from(bad)
+        ));
     }
     if let Some(bad) = name.chars().find(|c| matches!(c, '/' | '\\' | '?' | '#')) {
         return invalid(format!("the file name must not hold `{bad}`"));
