@@ -19,6 +19,7 @@ use ext_mongo::{
 };
 use ext_orm::{get_or_404, DbSession, OrmError};
 use mongodb::bson::doc;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sea_orm::{EntityTrait, QuerySelect};
 
 use crate::notes::entity::Entity as Note;
@@ -51,18 +52,20 @@ async fn note_exists(session: DbSession, id: i64) -> Result<(), actix_web::Error
     Ok(())
 }
 
-/// The attachment URL of `name`, each character outside RFC 3986's
-/// unreserved set percent-encoded.
+/// What a path segment percent-encodes here: all but RFC 3986's
+/// unreserved characters.
+const NOT_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The attachment URL of `name`.
 fn location(note: i64, name: &str) -> String {
-    let mut encoded = String::with_capacity(name.len());
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    format!("/notes/{note}/attachments/{encoded}")
+    format!(
+        "/notes/{note}/attachments/{}",
+        utf8_percent_encode(name, NOT_UNRESERVED)
+    )
 }
 
 async fn upload(

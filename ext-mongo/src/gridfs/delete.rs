@@ -2,9 +2,20 @@
 
 use futures_util::TryStreamExt;
 use mongodb::bson::{doc, Bson, Document};
-use mongodb::Database;
+use mongodb::{Collection, Database};
 
 use crate::error::MongoError;
+
+/// The `_id`s of the `files` documents matching `filter`.
+async fn file_ids(files: &Collection<Document>, filter: Document) -> Result<Vec<Bson>, MongoError> {
+    Ok(files
+        .find(filter)
+        .projection(doc! {"_id": 1})
+        .await?
+        .try_filter_map(|found| async move { Ok(found.get("_id").cloned()) })
+        .try_collect()
+        .await?)
+}
 
 /// Deletes every file of bucket `base` whose `files` document matches
 /// `filter`, and returns how many there were.
@@ -24,13 +35,7 @@ use crate::error::MongoError;
 /// ```
 pub async fn delete_files(db: &Database, base: &str, filter: Document) -> Result<u64, MongoError> {
     let files = db.collection::<Document>(&format!("{base}.files"));
-    let ids: Vec<Bson> = files
-        .find(filter)
-        .projection(doc! {"_id": 1})
-        .await?
-        .try_filter_map(|found| async move { Ok(found.get("_id").cloned()) })
-        .try_collect()
-        .await?;
+    let ids = file_ids(&files, filter).await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -80,13 +85,7 @@ pub async fn sweep_orphan_chunks(
     let candidates = chunks.distinct("files_id", old.clone()).await?;
     let mut removed = 0;
     for batch in candidates.chunks(SWEEP_BATCH) {
-        let present: Vec<Bson> = files
-            .find(doc! {"_id": {"$in": batch.to_vec()}})
-            .projection(doc! {"_id": 1})
-            .await?
-            .try_filter_map(|found| async move { Ok(found.get("_id").cloned()) })
-            .try_collect()
-            .await?;
+        let present = file_ids(&files, doc! {"_id": {"$in": batch.to_vec()}}).await?;
         let orphans: Vec<Bson> = batch.iter().filter(|id| !present.contains(id)).cloned().collect();
         if orphans.is_empty() {
             continue;

@@ -1,5 +1,7 @@
 //! File names: which ones can be stored, and how a download names them.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 use crate::error::MongoError;
 
 /// The first character of `name` that no header can carry (a control
@@ -55,6 +57,22 @@ pub fn check_file_name(name: &str) -> Result<&str, MongoError> {
     Ok(name)
 }
 
+/// What RFC 8187's `value-chars` must percent-encode: all but `attr-char`
+/// (letters, digits and `!#$&+-.^_`|~`).
+const NOT_ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
 /// `Content-Disposition: attachment` naming `name` (RFC 6266): an ASCII
 /// `filename` always, with any other character (or control character) as
 /// `_`, and `filename*` in UTF-8 (RFC 8187) when that lost something. Any
@@ -79,14 +97,7 @@ pub(crate) fn disposition(name: &str) -> String {
     header.push('"');
     if !name.chars().all(plain) {
         header.push_str("; filename*=UTF-8''");
-        for byte in name.bytes() {
-            let attr_char = byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte);
-            if attr_char {
-                header.push(char::from(byte));
-            } else {
-                header.push_str(&format!("%{byte:02X}"));
-            }
-        }
+        header.extend(utf8_percent_encode(name, NOT_ATTR_CHAR));
     }
     header
 }
