@@ -194,7 +194,36 @@ fn unknown_keys_in_the_file_are_errors() {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "unknown config key `mail.sevrer` (TOML file inline TOML, [mail])"
+        "unknown config key `mail.sevrer` (TOML file inline TOML, [mail]); did you mean `server`?"
+    );
+    // A key like no other gets no guess.
+    let error = config(Some("[mail]\nbanana = 1\n"), &[])
+        .section::<Mail>(&Section::new("mail"))
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "unknown config key `mail.banana` (TOML file inline TOML, [mail])"
+    );
+}
+
+/// A key's older name is read as the key, in the file and the
+/// environment; the key itself wins where a layer has both.
+#[test]
+fn key_aliases_read_older_names_in_every_layer() {
+    let section = Section::new("mail").key_alias("old_port", "port");
+    let from_file = config(Some("[mail]\nold_port = 2525\n"), &[]);
+    assert_eq!(mail(&from_file, &section).port, 2525);
+    let from_env = config(None, &[("MAIL_OLD_PORT", "2526")]);
+    assert_eq!(mail(&from_env, &section).port, 2526);
+    let both = config(Some("[mail]\nold_port = 1\nport = 2527\n"), &[]);
+    assert_eq!(mail(&both, &section).port, 2527);
+    // The origin of a bad value names the variable that was set.
+    let error = config(None, &[("MAIL_OLD_PORT", "many")])
+        .section::<Mail>(&section)
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("environment variable MAIL_OLD_PORT"),
+        "{error}"
     );
 }
 
@@ -203,7 +232,10 @@ fn unknown_keys_in_code_are_errors() {
     let error = config(None, &[])
         .section::<Mail>(&Section::new("mail").set("prot", 1))
         .unwrap_err();
-    assert_eq!(error.to_string(), "unknown config key `mail.prot` (set in code)");
+    assert_eq!(
+        error.to_string(),
+        "unknown config key `mail.prot` (set in code); did you mean `port`?"
+    );
 }
 
 #[test]

@@ -40,11 +40,21 @@ pub enum ConfigError {
     },
 
     /// A key that no setting of this section uses.
-    #[error("unknown config key `{key}` ({origin})")]
+    #[error("unknown config key `{key}` ({origin}){}", did_you_mean(suggestion))]
     UnknownKey {
         /// The full key, such as `cors.orgins`.
         key: String,
         /// Where the key came from.
         origin: String,
+        /// The section's key closest to it, when one is close
+        /// (`origins`).
+        suggestion: Option<String>,
     },
+}
+
+fn did_you_mean(suggestion: &Option<String>) -> String {
+    match suggestion {
+        Some(key) => format!("; did you mean `{key}`?"),
+        None => String::new(),
+    }
 }

@@ -109,6 +109,23 @@ impl Layer {
         insert_nested(&mut self.values, &path, value);
     }
 
+    /// Moves each `(alias, key)`'s value to `key`, unless this layer sets
+    /// `key` itself.
+    pub(crate) fn rename(&mut self, aliases: &[(String, String)]) {
+        for (alias, key) in aliases {
+            let Some(value) = self.values.remove(alias) else {
+                continue;
+            };
+            if self.values.contains_key(key) {
+                continue;
+            }
+            self.values.insert(key.clone(), value);
+            if let Some(var) = self.vars.remove(alias) {
+                self.vars.insert(key.clone(), var);
+            }
+        }
+    }
+
     pub(crate) fn origin(&self) -> Origin {
         self.origin
     }
@@ -209,6 +226,18 @@ pub(crate) fn invalid_value(section: &str, layers: &[Layer], error: figment::Err
         origin,
         message: error.kind.to_string(),
     }
+}
+
+/// The field of `T` whose name is closest to `unknown` (a typo of it),
+/// if one is close enough to be what was meant.
+pub(crate) fn closest_field<T: for<'de> Deserialize<'de>>(unknown: &str) -> Option<String> {
+    let known = struct_fields::<T>()?;
+    known
+        .iter()
+        .map(|field| (strsim::jaro_winkler(unknown, field), *field))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, field)| field.to_owned())
 }
 
 /// The field names of a struct, read by asking serde to deserialize it from a

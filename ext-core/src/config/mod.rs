@@ -166,7 +166,13 @@ impl Config {
                 if layer.origin() == Origin::Environment {
                     tracing::warn!(%key, %origin, "unknown config key ignored");
                 } else {
-                    return Err(ConfigError::UnknownKey { key, origin });
+                    let local = key.split_once('.').map_or(key.as_str(), |(_, rest)| rest);
+                    let suggestion = layer::closest_field::<T>(local);
+                    return Err(ConfigError::UnknownKey {
+                        key,
+                        origin,
+                        suggestion,
+                    });
                 }
             }
         }
@@ -181,6 +187,9 @@ impl Config {
         layers.push(Layer::environment(section, &self.inner.env));
         if !section.overrides.is_empty() {
             layers.push(Layer::code(section.overrides.clone()));
+        }
+        for layer in &mut layers {
+            layer.rename(&section.key_aliases);
         }
         layers
     }
@@ -235,9 +244,17 @@ impl Config {
             Ok(used) => used.clone(),
             Err(_) => return Vec::new(),
         };
+        // A Flask-style top-level key (`USER_PASSLIB_CRYPTCONTEXT_KEYWORDS =
+        // {}`) whose value is a table belongs to the section of its prefix.
+        let flask_style = |key: &str| {
+            used.iter()
+                .any(|section| key.starts_with(&format!("{}_", section.to_ascii_uppercase())))
+        };
         file.root
             .iter()
-            .filter(|(key, value)| matches!(value, Value::Dict(..)) && !used.contains(*key))
+            .filter(|(key, value)| {
+                matches!(value, Value::Dict(..)) && !used.contains(*key) && !flask_style(key)
+            })
             .map(|(key, _)| key.clone())
             .collect()
     }
@@ -371,6 +388,7 @@ pub struct Section {
     name: String,
     env_prefix: String,
     env_aliases: Vec<(String, String)>,
+    key_aliases: Vec<(String, String)>,
     overrides: Dict,
     unrepresentable: Vec<(String, String)>,
 }
@@ -383,6 +401,7 @@ impl fmt::Debug for Section {
             .field("name", &self.name)
             .field("env_prefix", &self.env_prefix)
             .field("env_aliases", &self.env_aliases)
+            .field("key_aliases", &self.key_aliases)
             .field("overrides", &self.overrides.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
@@ -398,6 +417,7 @@ impl Section {
             name,
             env_prefix,
             env_aliases: Vec::new(),
+            key_aliases: Vec::new(),
             overrides: Dict::new(),
             unrepresentable: Vec::new(),
         }
@@ -414,6 +434,33 @@ impl Section {
     /// for `database_uri`, under `SQLALCHEMY_DATABASE_URI`).
     pub fn env_alias(mut self, var: impl Into<String>, key: impl Into<String>) -> Self {
         self.env_aliases.push((var.into(), key.into()));
+        self
+    }
+
+    /// Reads the key `alias` as `key`, in the file and the environment
+    /// alike (a setting's older or Flask-style name: `user_session_expiration`
+    /// for `idle_timeout_secs`). Where a layer has both, `key` wins.
+    ///
+    /// ```
+    /// use ext_core::config::{Config, Section};
+    ///
+    /// #[derive(serde::Deserialize, Default)]
+    /// #[serde(default)]
+    /// struct Limits {
+    ///     idle_secs: u32,
+    /// }
+    ///
+    /// let section = Section::new("user").key_alias("session_expiration", "idle_secs");
+    /// for config in [
+    ///     Config::builder().no_file().env_vars([("USER_SESSION_EXPIRATION", "600")]),
+    ///     Config::builder().toml_str("[user]\nsession_expiration = 600").env_vars([("X", "")]),
+    /// ] {
+    ///     let limits: Limits = config.build().unwrap().section(&section).unwrap();
+    ///     assert_eq!(limits.idle_secs, 600);
+    /// }
+    /// ```
+    pub fn key_alias(mut self, alias: impl Into<String>, key: impl Into<String>) -> Self {
+        self.key_aliases.push((alias.into(), key.into()));
         self
     }
 
