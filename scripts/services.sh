@@ -5,7 +5,8 @@
 #   scripts/services.sh          # start what is missing, print what it did
 #   source .services/env         # then: DATABASE_URL, MYSQL_URL, REDIS_URL, MONGO_URI, SMTP_URL, SMTP_MAILDIR,
 #                                # SERVICES_VENV (PyMongo and secantusd-py, for oracles and outage tests),
-#                                # CHROMIUM, CHROMEDRIVER
+#                                # FLASK_USER_VENV (the real Flask-User 1.0, whose settings and databases
+#                                # the migration tests read), CHROMIUM, CHROMEDRIVER
 #
 # A URL already in the environment is used as it is (a Docker PostgreSQL or a
 # real mongod, say): the script then only checks that it answers.
@@ -32,6 +33,15 @@ mkdir -p "$logs"
 # Pinned so that every machine runs the same servers.
 PY_PACKAGES=(SecantusDB==0.7.0b3 aiosmtpd==1.4.6 pymongo==4.20.1)
 
+# The real Flask-User 1.0 (its last release, 1.0.2.2, is marked yanked on
+# PyPI but is what Flask-User apps run) on the newest Flask it still works
+# with, and the drivers its databases need: the migration tests write a
+# Flask-User database with it and read its settings from its source.
+flask_user_venv="$state/flask-user-venv"
+FLASK_USER_PACKAGES=(Flask-User==1.0.2.2 Flask==2.3.3 Werkzeug==2.3.8 Flask-Login==0.6.3 Flask-WTF==1.2.1
+  WTForms==3.1.2 Flask-SQLAlchemy==3.0.5 SQLAlchemy==2.0.36 Flask-Mail==0.9.1 passlib==1.7.4 bcrypt==4.0.1
+  email-validator==2.2.0 psycopg2-binary==2.9.10 PyMySQL==1.1.1)
+
 say() { printf 'services: %s\n' "$*"; }
 fail() { printf 'services: FAILED: %s\n' "$*" >&2; exit 1; }
 
@@ -55,6 +65,17 @@ ensure_venv() {
   "$venv/bin/pip" install --quiet --disable-pip-version-check "${PY_PACKAGES[@]}" >"$logs/pip.log" 2>&1 ||
     fail "pip install failed, see $logs/pip.log"
 }
+
+ensure_flask_user_venv() {
+  if "$flask_user_venv/bin/pip" freeze 2>/dev/null | grep -qx "Flask-User==1.0.2.2"; then
+    return
+  fi
+  say "installing Flask-User 1.0 into $flask_user_venv"
+  python3 -m venv "$flask_user_venv"
+  "$flask_user_venv/bin/pip" install --quiet --disable-pip-version-check "${FLASK_USER_PACKAGES[@]}" \
+    >"$logs/pip-flask-user.log" 2>&1 || fail "pip install Flask-User failed, see $logs/pip-flask-user.log"
+}
+ensure_flask_user_venv
 
 # --- PostgreSQL -------------------------------------------------------------
 DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
@@ -178,6 +199,7 @@ export MONGO_URI='$MONGO_URI'
 export SMTP_URL='$SMTP_URL'
 export SMTP_MAILDIR='$SMTP_MAILDIR'
 export SERVICES_VENV='$venv'
+export FLASK_USER_VENV='$flask_user_venv'
 export CHROMIUM='$CHROMIUM'
 export CHROMEDRIVER='$CHROMEDRIVER'
 EOF

@@ -101,7 +101,11 @@ impl Users {
     /// Users configured by `[user]` / `USER_*`.
     pub fn new() -> Self {
         Self {
-            section: Section::new("user").env_alias("USER_USER_SESSION_EXPIRATION", "idle_timeout_secs"),
+            section: crate::settings::flask_user::KEY_ALIASES
+                .iter()
+                .fold(Section::new("user"), |section, (alias, key)| {
+                    section.key_alias(*alias, *key)
+                }),
             store: None,
             clock: Arc::new(SystemClock),
             listeners: Listeners::default(),
@@ -228,7 +232,8 @@ fn outbox(
     let mailer = crate::mail::Mailer {
         templates: crate::mail::templates::MailTemplates::new(Some(
             app.app_settings().template_folder.clone(),
-        )),
+        ))
+        .with_families(settings),
         transport: crate::mail::transport::Transport::new(settings.mail_url.as_ref(), &settings.mail_folder)?,
         sender,
     };
@@ -270,8 +275,13 @@ impl Extension for Users {
     }
 
     async fn init_app(self, app: &mut Setup) -> Result<(), ExtensionError> {
-        let settings: UserSettings = app.settings(&self.section)?;
+        let prefix = app.url_prefix("/user");
+        let mut settings: UserSettings = app.settings(&self.section)?;
+        settings.adopt_flask_user_values(&prefix);
         settings.validate()?;
+        for (key, why) in settings.not_implemented() {
+            tracing::warn!(%key, "Flask-User setting not implemented: {why}");
+        }
         if settings.trust_proxy_headers && app.app_settings().trusted_proxies.is_empty() {
             return Err(ExtensionError::invalid_setting(
                 "user.trust_proxy_headers",
@@ -301,6 +311,18 @@ impl Extension for Users {
             .await
             .map_err(|error| ExtensionError::failed("could not prepare the user store", error))?;
         let passwords = Passwords::new(&settings.hash_settings())?;
+        let bcrypt_cost = store
+            .max_bcrypt_cost()
+            .await
+            .map_err(|error| ExtensionError::failed("could not read the user store", error))?;
+        if let Some(cost) = bcrypt_cost {
+            tracing::info!(
+                cost,
+                "the user store holds bcrypt hashes (from Flask-User): each sign-in also runs one bcrypt \
+                 of this cost until they are rehashed to argon2id and the app restarts"
+            );
+            passwords.expect_bcrypt(cost);
+        }
         let counters = counters(settings.throttle_redis_url.as_deref()).await?;
         let cache = crate::cache::UserCache::new(settings.user_cache_secs);
         let tokens = if settings.enable_api_tokens {
@@ -313,7 +335,6 @@ impl Extension for Users {
         } else {
             None
         };
-        let prefix = app.url_prefix("/user");
         let outbox = outbox(app, &settings, &prefix, &store, &self.clock)?;
         let mut settings = settings;
         if outbox.is_none() {

@@ -1,6 +1,14 @@
 //! Passwords: the policy (length, a list of common passwords) and argon2id
 //! hashing on a blocking thread, a bounded number at a time.
 //!
+//! Flask-User's passlib bcrypt hashes (`$2a$`, `$2b$`, `$2y$`) verify too,
+//! as passlib checks them (the password as typed, its first 72 bytes), and
+//! a right password is rehashed to argon2id at that sign-in. While any
+//! bcrypt hash is known, every check also runs one bcrypt at the highest
+//! cost seen (a dummy one where the account has none), so that an
+//! imported account, an argon2id account and an unknown login still take
+//! the same time (E2).
+//!
 //! ```
 //! use ext_user::password::{HashSettings, Password, Passwords};
 //!
@@ -15,7 +23,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use argon2::password_hash::phc::PasswordHash;
@@ -136,9 +144,32 @@ pub struct Passwords {
     /// A hash of a random password at today's parameters: an unknown user's
     /// sign-in is checked against it, so that it takes as long.
     dummy: String,
+    /// The highest bcrypt cost among the stored hashes known to this
+    /// process (0: none), so that every check runs one bcrypt that long.
+    bcrypt_cost: AtomicU32,
     hashes: AtomicU64,
     verifications: AtomicU64,
 }
+
+/// Whether `hash` is a bcrypt hash of the kinds passlib writes.
+pub fn is_bcrypt(hash: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$"]
+        .iter()
+        .any(|prefix| hash.starts_with(prefix))
+}
+
+/// The cost of a bcrypt hash (`$2b$12$…` → 12), if it has a valid one.
+pub fn bcrypt_cost(hash: &str) -> Option<u32> {
+    if !is_bcrypt(hash) {
+        return None;
+    }
+    hash.get(4..6)
+        .and_then(|digits| digits.parse().ok())
+        .filter(|cost| (4..=31).contains(cost))
+}
+
+/// A fixed salt for the dummy bcrypt runs: only their time matters.
+const DUMMY_SALT: [u8; 16] = *b"ext-user-dummy!!";
 
 impl fmt::Debug for Passwords {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -205,6 +236,7 @@ impl Passwords {
             gate: Arc::new(Semaphore::new(concurrency)),
             waiting: AtomicUsize::new(0),
             dummy,
+            bcrypt_cost: AtomicU32::new(0),
             hashes: AtomicU64::new(0),
             verifications: AtomicU64::new(0),
         }))
@@ -268,10 +300,65 @@ impl Passwords {
     ) -> Result<Verdict, UserError> {
         self.check_length("password", password)?;
         let this = Arc::clone(self);
-        let password = password.normalised();
+        let typed = password.clone();
         let stored = stored.map(str::to_owned);
-        self.run(move || this.verify_now(&password, stored.as_deref()))
+        self.run(move || this.verify_now(&typed, stored.as_deref()))
             .await?
+    }
+
+    /// Makes every check run one bcrypt at `cost` too (the highest cost
+    /// among the stored hashes): ext-user calls it at start-up with what
+    /// the store holds, and each check raises it when it meets a higher
+    /// one.
+    pub fn expect_bcrypt(&self, cost: u32) {
+        if (4..=31).contains(&cost) {
+            self.bcrypt_cost.fetch_max(cost, Ordering::Relaxed);
+        }
+    }
+
+    /// The bcrypt cost every check runs (0: none).
+    pub fn bcrypt_balance(&self) -> u32 {
+        self.bcrypt_cost.load(Ordering::Relaxed)
+    }
+
+    /// One bcrypt of `password` at `cost`, for its time alone.
+    fn dummy_bcrypt(&self, password: &str, cost: u32) {
+        if cost > 0 {
+            let _ = bcrypt::hash_with_salt(password.as_bytes(), cost, DUMMY_SALT);
+        }
+    }
+
+    /// One argon2id check against the dummy hash, for its time alone.
+    fn dummy_argon2(&self, password: &str) -> Result<(), UserError> {
+        let dummy = PasswordHash::new(&self.dummy).map_err(|e| UserError::Internal(e.to_string()))?;
+        let _ = self.argon.verify_password(password.as_bytes(), &dummy);
+        Ok(())
+    }
+
+    /// Checks a Flask-User (passlib) bcrypt hash: the password as typed,
+    /// not normalised, its first 72 bytes, as passlib did; and the dummy
+    /// argon2id, so that it takes as long as any other check.
+    fn verify_bcrypt(&self, password: &Password, stored: &str) -> Result<Verdict, UserError> {
+        let cost = bcrypt_cost(stored).unwrap_or(0);
+        self.expect_bcrypt(cost);
+        let balance = self.bcrypt_balance();
+        let typed = password.expose();
+        // passlib refuses NUL bytes in bcrypt passwords: no stored hash
+        // can match one.
+        let right = !typed.contains('\0') && bcrypt::verify(typed, stored).unwrap_or(false);
+        let normalised = password.normalised();
+        self.dummy_argon2(&normalised)?;
+        if balance > cost {
+            // A hash cheaper than the highest cost is topped up to it.
+            self.dummy_bcrypt(typed, balance);
+        }
+        if !right {
+            return Ok(Verdict::Wrong);
+        }
+        self.hashes.fetch_add(1, Ordering::Relaxed);
+        Ok(Verdict::Right {
+            rehash: Some(self.hash_now(&normalised)?),
+        })
     }
 
     fn hash_now(&self, password: &str) -> Result<String, UserError> {
@@ -281,14 +368,21 @@ impl Passwords {
             .map_err(|error| UserError::Internal(format!("argon2id failed: {error}")))
     }
 
-    fn verify_now(&self, password: &str, stored: Option<&str>) -> Result<Verdict, UserError> {
+    fn verify_now(&self, typed: &Password, stored: Option<&str>) -> Result<Verdict, UserError> {
         self.verifications.fetch_add(1, Ordering::Relaxed);
+        if let Some(stored) = stored.filter(|stored| is_bcrypt(stored)) {
+            return self.verify_bcrypt(typed, stored);
+        }
+        let password = typed.normalised();
+        let password = password.as_str();
+        // With bcrypt hashes about, every check runs one bcrypt as long as
+        // theirs (E2).
+        self.dummy_bcrypt(typed.expose(), self.bcrypt_balance());
         let target = stored.unwrap_or(&self.dummy);
         let Ok(parsed) = PasswordHash::new(target) else {
             // A hash that does not parse is no password anyone can match;
             // check the dummy so that the time is the same.
-            let dummy = PasswordHash::new(&self.dummy).map_err(|e| UserError::Internal(e.to_string()))?;
-            let _ = self.argon.verify_password(password.as_bytes(), &dummy);
+            self.dummy_argon2(password)?;
             return Ok(Verdict::Wrong);
         };
         let right = self.argon.verify_password(password.as_bytes(), &parsed).is_ok();

@@ -170,6 +170,39 @@ async fn counters_are_atomic(store: impl UserStore) {
     assert_eq!(store.hit(&key, 1_902, 900).await.unwrap().count, 1);
 }
 
+/// The highest bcrypt cost among the stored hashes (Flask-User imports),
+/// read at start-up so that every sign-in runs as long a bcrypt (E2).
+async fn bcrypt_costs_are_found(store: impl UserStore) {
+    store.prepare().await.unwrap();
+    assert_eq!(store.max_bcrypt_cost().await.unwrap(), None);
+    let hashes = [
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA",
+        "$2b$05$Vpp1gDc320ndWIw8jXc/9ec2LJi6rpTaoyGtDuq/kqwpTeBMgI.ZW",
+        "$2a$12$7AswFA9aDXLUnpHqr9tt6.IEDzHZHrZsNlwjq22Jyo8fOqECyBare",
+        "$2y$10$G0auTcPu1xyZWt2mKlsciehV0bZhYP2rKGe34rKX7o1HKGRBc1qY.",
+    ];
+    for (n, hash) in hashes.iter().enumerate() {
+        let name = unique("bcrypt");
+        let record = ext_user::store::UserRecord {
+            id: format!("{:032x}", n + 1),
+            email: None,
+            email_key: None,
+            username: Some(name.clone()),
+            username_key: Some(name),
+            password_hash: (*hash).to_owned(),
+            stamp: "s".repeat(32),
+            token_version: 0,
+            active: true,
+            email_confirmed_at: None,
+            roles: Vec::new(),
+            profile: serde_json::Map::new(),
+            created_at: 1_000,
+        };
+        store.insert(&record, &[]).await.unwrap();
+    }
+    assert_eq!(store.max_bcrypt_cost().await.unwrap(), Some(12));
+}
+
 async fn sql_store(url: &str) -> SqlUserStore {
     SqlUserStore::new(sea_orm::Database::connect(url).await.unwrap())
 }
@@ -180,6 +213,12 @@ async fn sqlite_store_passes_the_suite() {
     suite(db.clone()).await;
     let Db::Sql(url) = db else { unreachable!() };
     counters_are_atomic(sql_store(&url.replace("sqlite:///", "sqlite://")).await).await;
+    bcrypt_costs_are_found(sql_store(&sqlite_url_of(&sqlite())).await).await;
+}
+
+fn sqlite_url_of(db: &Db) -> String {
+    let Db::Sql(url) = db else { unreachable!() };
+    url.replace("sqlite:///", "sqlite://")
 }
 
 #[actix_rt::test]
@@ -188,6 +227,9 @@ async fn postgres_store_passes_the_suite() {
     suite(Db::Sql(db.url.clone())).await;
     counters_are_atomic(sql_store(&db.url).await).await;
     db.drop_now().await;
+    let fresh = ScratchDatabase::create(Server::Postgres).await;
+    bcrypt_costs_are_found(sql_store(&fresh.url).await).await;
+    fresh.drop_now().await;
 }
 
 #[actix_rt::test]
@@ -196,6 +238,9 @@ async fn mariadb_store_passes_the_suite() {
     suite(Db::Sql(db.url.clone())).await;
     counters_are_atomic(sql_store(&db.url).await).await;
     db.drop_now().await;
+    let fresh = ScratchDatabase::create(Server::MariaDb).await;
+    bcrypt_costs_are_found(sql_store(&fresh.url).await).await;
+    fresh.drop_now().await;
 }
 
 #[actix_rt::test]
@@ -205,4 +250,7 @@ async fn mongo_store_passes_the_suite() {
     let client = mongodb::Client::with_uri_str(&uri).await.unwrap();
     let db = client.default_database().unwrap();
     counters_are_atomic(MongoUserStore::new(&db)).await;
+    let fresh = with_database(&mongo_uri(), &unique("bcrypt"));
+    let client = mongodb::Client::with_uri_str(&fresh).await.unwrap();
+    bcrypt_costs_are_found(MongoUserStore::new(&client.default_database().unwrap())).await;
 }

@@ -272,3 +272,10 @@ async fn connect(address: &str, service: &str) -> TcpStream {
 pub fn services_venv() -> PathBuf {
     PathBuf::from(require("SERVICES_VENV", "the services virtualenv"))
 }
+
+/// The virtualenv with the real Flask-User 1.0 that `scripts/services.sh`
+/// installs (`FLASK_USER_VENV`): its Python, for writing a Flask-User
+/// database and reading Flask-User's own settings.
+pub fn flask_user_python() -> PathBuf {
+    PathBuf::from(require("FLASK_USER_VENV", "the Flask-User virtualenv")).join("bin/python")
+}

@@ -94,6 +94,9 @@ pub(crate) struct Rendered {
 /// The mail template environment.
 pub(crate) struct MailTemplates {
     env: Environment<'static>,
+    /// Kinds whose templates the settings moved (`USER_*_EMAIL_TEMPLATE`):
+    /// the kind, and the prefix its parts' names start with.
+    families: BTreeMap<&'static str, String>,
 }
 
 impl MailTemplates {
@@ -125,13 +128,37 @@ impl MailTemplates {
         // a mail with a hole in it.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_formatter(markupsafe_formatter);
-        Self { env }
+        Self {
+            env,
+            families: BTreeMap::new(),
+        }
+    }
+
+    /// The templates of each kind the settings name (Flask-User's
+    /// `USER_*_EMAIL_TEMPLATE` keys): `<prefix>_subject.txt`, ….
+    pub(crate) fn with_families(mut self, settings: &crate::UserSettings) -> Self {
+        use crate::mail::kind;
+        for (kind, prefix) in [
+            (kind::CONFIRM_EMAIL, &settings.confirm_email_template),
+            (kind::INVITE_USER, &settings.invite_user_email_template),
+            (kind::PASSWORD_CHANGED, &settings.password_changed_email_template),
+            (kind::REGISTERED, &settings.registered_email_template),
+            (kind::RESET_PASSWORD, &settings.reset_password_email_template),
+            (kind::USERNAME_CHANGED, &settings.username_changed_email_template),
+        ] {
+            self.families.insert(kind, prefix.clone());
+        }
+        self
     }
 
     /// Renders the three parts of `kind`.
     pub(crate) fn render(&self, kind: &str, context: minijinja::Value) -> Result<Rendered, String> {
+        let family = match self.families.get(kind) {
+            Some(prefix) => prefix.clone(),
+            None => format!("user/emails/{kind}"),
+        };
         let part = |suffix: &str| {
-            let name = format!("user/emails/{kind}_{suffix}");
+            let name = format!("{family}_{suffix}");
             self.env
                 .get_template(&name)
                 .and_then(|template| template.render(&context))
@@ -185,6 +212,35 @@ mod tests {
             assert!(rendered.text.contains("Hello ann"), "{kind}: {}", rendered.text);
             assert!(rendered.html.contains("https://notes.example"), "{kind}");
         }
+    }
+
+    #[test]
+    fn a_kind_renders_from_the_templates_its_setting_names() {
+        let folder = std::env::temp_dir().join(format!("mail-families-{}", std::process::id()));
+        std::fs::create_dir_all(folder.join("mails")).unwrap();
+        for (part, text) in [
+            ("subject.txt", "Our own subject"),
+            ("message.txt", "Our own text"),
+            ("message.html", "<p>Our own HTML</p>"),
+        ] {
+            std::fs::write(folder.join(format!("mails/welcome_{part}")), text).unwrap();
+        }
+        let settings = crate::UserSettings {
+            registered_email_template: "mails/welcome".to_owned(),
+            ..Default::default()
+        };
+        let templates = MailTemplates::new(Some(folder.clone())).with_families(&settings);
+        let ctx =
+            minijinja::context! { app_name => "A", public_url => "https://x", email => "a@x", user => () };
+        let rendered = templates.render("registered", ctx.clone()).unwrap();
+        assert_eq!(rendered.subject, "Our own subject");
+        assert_eq!(rendered.text, "Our own text");
+        // The kinds no setting moved keep their bundled templates.
+        let other = templates
+            .render("password_changed", minijinja::context! { how => "reset", ..ctx })
+            .unwrap();
+        assert!(other.subject.contains('A'), "{}", other.subject);
+        std::fs::remove_dir_all(folder).unwrap();
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! `[user]` / `USER_*`: Flask-User's keys, with its defaults where they are
-//! safe. Where ours differ, the field says why.
+//! safe. Where ours differ, the field says why. Every key of Flask-User 1.0
+//! is taken ([`flask_user`] says how its URLs, template names and older
+//! names are read, and which keys are deliberately not implemented).
+
+pub(crate) mod flask_user;
 
 use std::path::PathBuf;
 
@@ -36,8 +40,11 @@ pub enum JwtAlgorithm {
 }
 
 /// ext-user's settings.
+///
+/// Unknown keys follow ext-core's rule: an error in the file (with the
+/// closest key, when one is close), a warning in the environment.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct UserSettings {
     /// `USER_APP_NAME`.
     pub app_name: String,
@@ -98,8 +105,8 @@ pub struct UserSettings {
     /// token (checked on the POST), for the invited address only. Default
     /// false.
     pub require_invitation: bool,
-    /// `USER_INVITE_EXPIRATION`, seconds. Default 604800 (7 days;
-    /// Flask-User: 90 days).
+    /// `USER_INVITE_EXPIRATION`, seconds, at most 90 days. Default 604800
+    /// (7 days; Flask-User: 90 days).
     pub invite_expiration: i64,
     /// `USER_INVITE_USER_URL`.
     pub invite_user_url: String,
@@ -122,13 +129,17 @@ pub struct UserSettings {
     pub send_password_changed_email: bool,
     /// `USER_SEND_USERNAME_CHANGED_EMAIL`. Default true.
     pub send_username_changed_email: bool,
-    /// `USER_SEND_REGISTERED_EMAIL`: a welcome mail (the confirmation
-    /// mail, when confirmation is on). Also, whatever this says, the owner
-    /// of an address someone tries to register again is told. Default true.
+    /// `USER_SEND_REGISTERED_EMAIL`: a welcome mail after registering,
+    /// when confirmation is off. It never suppresses the confirmation
+    /// mail (Flask-User's welcome mail carries the confirmation link, so
+    /// there `false` leaves new users unable to confirm). Whatever this
+    /// says, the owner of an address someone tries to register again is
+    /// told. Default true.
     pub send_registered_email: bool,
-    /// `USER_EMAIL_SENDER_EMAIL`. Default `no-reply@localhost`.
+    /// `USER_EMAIL_SENDER_EMAIL`. Default (and when empty, as in
+    /// Flask-User's defaults) `no-reply@localhost`.
     pub email_sender_email: String,
-    /// `USER_EMAIL_SENDER_NAME`; default `app_name`.
+    /// `USER_EMAIL_SENDER_NAME`; default (and when empty) `app_name`.
     pub email_sender_name: Option<String>,
     /// Where mail goes: `smtps://user:password@host:465` (implicit TLS),
     /// `smtp://user:password@host:587?tls=required` (STARTTLS) or
@@ -267,6 +278,114 @@ pub struct UserSettings {
     pub personal_tokens_url: String,
     /// The OpenAPI 3.1 description of these endpoints (GET).
     pub openapi_url: String,
+
+    /// `USER_AUTO_LOGIN_AFTER_REGISTER`: a new account whose address need
+    /// not be confirmed first is signed in by its registration. Default
+    /// false (Flask-User: true): the new session tells whoever registers
+    /// that the address was free, which the same answer for a taken
+    /// address (E5) otherwise hides.
+    pub auto_login_after_register: bool,
+    /// `USER_AUTO_LOGIN_AT_LOGIN`: a signed-in user who opens the sign-in
+    /// page is sent on to `after_login_endpoint` (the pages).
+    pub auto_login_at_login: bool,
+    /// `USER_AUTO_LOGIN`: taken, and read by nothing, as in Flask-User.
+    pub auto_login: bool,
+    /// `USER_APP_VERSION`, for templates.
+    pub app_version: String,
+    /// `USER_CORPORATION_NAME`, for templates.
+    pub corporation_name: String,
+    /// `USER_COPYRIGHT_YEAR`, for templates.
+    pub copyright_year: i64,
+
+    /// `USER_CONFIRM_EMAIL_TEMPLATE`: the confirmation mail's templates,
+    /// as a prefix to which `_subject.txt`, `_message.txt` and
+    /// `_message.html` are appended. Flask-User's `flask_user/…` names
+    /// are read as ext-user's `user/…`. Default `user/emails/confirm_email`.
+    pub confirm_email_template: String,
+    /// `USER_INVITE_USER_EMAIL_TEMPLATE`, likewise.
+    pub invite_user_email_template: String,
+    /// `USER_PASSWORD_CHANGED_EMAIL_TEMPLATE`, likewise.
+    pub password_changed_email_template: String,
+    /// `USER_REGISTERED_EMAIL_TEMPLATE`, likewise.
+    pub registered_email_template: String,
+    /// `USER_RESET_PASSWORD_EMAIL_TEMPLATE`, likewise.
+    pub reset_password_email_template: String,
+    /// `USER_USERNAME_CHANGED_EMAIL_TEMPLATE`, likewise.
+    pub username_changed_email_template: String,
+
+    /// `USER_CHANGE_PASSWORD_TEMPLATE`: the page's template (the pages
+    /// render it); `flask_user/…` reads as `user/…`.
+    pub change_password_template: String,
+    /// `USER_CHANGE_USERNAME_TEMPLATE`, likewise.
+    pub change_username_template: String,
+    /// `USER_EDIT_USER_PROFILE_TEMPLATE`, likewise.
+    pub edit_user_profile_template: String,
+    /// `USER_FORGOT_PASSWORD_TEMPLATE`, likewise.
+    pub forgot_password_template: String,
+    /// `USER_INVITE_USER_TEMPLATE`, likewise.
+    pub invite_user_template: String,
+    /// `USER_LOGIN_TEMPLATE`, likewise.
+    pub login_template: String,
+    /// `USER_LOGIN_AUTH0_TEMPLATE`, taken for Flask-User's files; Auth0 is
+    /// not implemented (see `enable_auth0`).
+    pub login_auth0_template: String,
+    /// `USER_MANAGE_EMAILS_TEMPLATE`, likewise.
+    pub manage_emails_template: String,
+    /// `USER_REGISTER_TEMPLATE`, likewise.
+    pub register_template: String,
+    /// `USER_RESEND_CONFIRM_EMAIL_TEMPLATE`, likewise.
+    pub resend_confirm_email_template: String,
+    /// `USER_RESET_PASSWORD_TEMPLATE`, likewise.
+    pub reset_password_template: String,
+
+    /// `USER_AFTER_CHANGE_PASSWORD_ENDPOINT`: where a page lands after the
+    /// flow: a path, a route name, or empty for `/`, as in Flask-User.
+    pub after_change_password_endpoint: String,
+    /// `USER_AFTER_CHANGE_USERNAME_ENDPOINT`, likewise.
+    pub after_change_username_endpoint: String,
+    /// `USER_AFTER_CONFIRM_ENDPOINT`, likewise.
+    pub after_confirm_endpoint: String,
+    /// `USER_AFTER_EDIT_USER_PROFILE_ENDPOINT`, likewise.
+    pub after_edit_user_profile_endpoint: String,
+    /// `USER_AFTER_FORGOT_PASSWORD_ENDPOINT`, likewise.
+    pub after_forgot_password_endpoint: String,
+    /// `USER_AFTER_LOGIN_ENDPOINT`, likewise.
+    pub after_login_endpoint: String,
+    /// `USER_AFTER_LOGOUT_ENDPOINT`, likewise.
+    pub after_logout_endpoint: String,
+    /// `USER_AFTER_REGISTER_ENDPOINT`, likewise.
+    pub after_register_endpoint: String,
+    /// `USER_AFTER_RESEND_EMAIL_CONFIRMATION_ENDPOINT`, likewise.
+    pub after_resend_email_confirmation_endpoint: String,
+    /// `USER_AFTER_RESET_PASSWORD_ENDPOINT`, likewise.
+    pub after_reset_password_endpoint: String,
+    /// `USER_AFTER_INVITE_ENDPOINT`, likewise.
+    pub after_invite_endpoint: String,
+    /// `USER_UNAUTHENTICATED_ENDPOINT`: where a browser that is not
+    /// signed in is sent; default `user.login` (the sign-in page).
+    pub unauthenticated_endpoint: String,
+    /// `USER_UNAUTHORIZED_ENDPOINT`: where a browser without the role is
+    /// sent; empty gives the 403 page.
+    pub unauthorized_endpoint: String,
+
+    /// `USER_ENABLE_AUTH0`: not implemented; `true` starts with a warning.
+    pub enable_auth0: bool,
+    /// `USER_IFIND_MODE`: not implemented (lookups are always exact, on a
+    /// normalised key: E6); set, it starts with a warning.
+    pub ifind_mode: Option<String>,
+    /// `USER_SHOW_EMAIL_DOES_NOT_EXIST`: not implemented (no answer tells
+    /// whether an account exists: E1, E3, E5); `true` starts with a warning.
+    pub show_email_does_not_exist: bool,
+    /// `USER_SHOW_USERNAME_DOES_NOT_EXIST`, likewise.
+    pub show_username_does_not_exist: bool,
+    /// `USER_PASSLIB_CRYPTCONTEXT_SCHEMES` (and the older
+    /// `USER_PASSWORD_HASH`): not implemented; new hashes are argon2id,
+    /// and Flask-User's bcrypt hashes still verify and are rehashed at
+    /// sign-in. Set, it starts with a warning.
+    pub passlib_cryptcontext_schemes: Option<serde_json::Value>,
+    /// `USER_PASSLIB_CRYPTCONTEXT_KEYWORDS`, likewise (a warning unless
+    /// empty).
+    pub passlib_cryptcontext_keywords: Option<serde_json::Value>,
 }
 
 impl Default for UserSettings {
@@ -356,6 +475,48 @@ impl Default for UserSettings {
             sign_out_everywhere_url: "/sign-out-everywhere".to_owned(),
             personal_tokens_url: "/access-tokens".to_owned(),
             openapi_url: "/openapi.json".to_owned(),
+            auto_login_after_register: false,
+            auto_login_at_login: true,
+            auto_login: true,
+            app_version: "v1.0".to_owned(),
+            corporation_name: "MyCorp".to_owned(),
+            copyright_year: 2019,
+            confirm_email_template: "user/emails/confirm_email".to_owned(),
+            invite_user_email_template: "user/emails/invite_user".to_owned(),
+            password_changed_email_template: "user/emails/password_changed".to_owned(),
+            registered_email_template: "user/emails/registered".to_owned(),
+            reset_password_email_template: "user/emails/reset_password".to_owned(),
+            username_changed_email_template: "user/emails/username_changed".to_owned(),
+            change_password_template: "user/change_password.html".to_owned(),
+            change_username_template: "user/change_username.html".to_owned(),
+            edit_user_profile_template: "user/edit_user_profile.html".to_owned(),
+            forgot_password_template: "user/forgot_password.html".to_owned(),
+            invite_user_template: "user/invite_user.html".to_owned(),
+            login_template: "user/login.html".to_owned(),
+            login_auth0_template: "user/login_auth0.html".to_owned(),
+            manage_emails_template: "user/manage_emails.html".to_owned(),
+            register_template: "user/register.html".to_owned(),
+            resend_confirm_email_template: "user/resend_confirm_email.html".to_owned(),
+            reset_password_template: "user/reset_password.html".to_owned(),
+            after_change_password_endpoint: String::new(),
+            after_change_username_endpoint: String::new(),
+            after_confirm_endpoint: String::new(),
+            after_edit_user_profile_endpoint: String::new(),
+            after_forgot_password_endpoint: String::new(),
+            after_login_endpoint: String::new(),
+            after_logout_endpoint: String::new(),
+            after_register_endpoint: String::new(),
+            after_resend_email_confirmation_endpoint: String::new(),
+            after_reset_password_endpoint: String::new(),
+            after_invite_endpoint: String::new(),
+            unauthenticated_endpoint: "user.login".to_owned(),
+            unauthorized_endpoint: String::new(),
+            enable_auth0: false,
+            ifind_mode: None,
+            show_email_does_not_exist: false,
+            show_username_does_not_exist: false,
+            passlib_cryptcontext_schemes: None,
+            passlib_cryptcontext_keywords: None,
         }
     }
 }
@@ -401,7 +562,6 @@ impl UserSettings {
             ("user.confirm_email_expiration", self.confirm_email_expiration),
             ("user.reset_password_expiration", self.reset_password_expiration),
             ("user.change_email_expiration", self.change_email_expiration),
-            ("user.invite_expiration", self.invite_expiration),
         ] {
             if !(60..=30 * 86_400).contains(&seconds) {
                 return Err(ExtensionError::invalid_setting(
@@ -409,6 +569,14 @@ impl UserSettings {
                     "must be between 60 and 2592000 (30 days)",
                 ));
             }
+        }
+        // An invitation is single-use and bound to its address (T10), so
+        // Flask-User's 90 days are allowed.
+        if !(60..=90 * 86_400).contains(&self.invite_expiration) {
+            return Err(ExtensionError::invalid_setting(
+                "user.invite_expiration",
+                "must be between 60 and 7776000 (90 days)",
+            ));
         }
         if self.mail_per_address == 0 || self.mail_per_client == 0 {
             return Err(ExtensionError::invalid_setting(
@@ -515,7 +683,7 @@ impl UserSettings {
             ("user.manage_emails_url", &self.manage_emails_url),
             ("user.email_action_url", &self.email_action_url),
         ] {
-            if !path.starts_with('/') || path.contains(['{', '}', '?', '#']) {
+            if !path.starts_with('/') || path.contains(['{', '}', '<', '>', '?', '#']) {
                 return Err(ExtensionError::invalid_setting(
                     key,
                     "must be a path such as /sign-in",

@@ -197,6 +197,14 @@ pub trait UserStore: Send + Sync + 'static {
     /// Creates tables and indexes if missing; runs at start-up.
     fn prepare(&self) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
+    /// The highest cost among the bcrypt hashes the store holds (users
+    /// imported from Flask-User who have not signed in since), read at
+    /// start-up so that every sign-in takes as long as theirs. A store
+    /// that never holds bcrypt hashes keeps the default, `None`.
+    fn max_bcrypt_cost(&self) -> impl Future<Output = Result<Option<u32>, Self::Error>> + Send {
+        async { Ok(None) }
+    }
+
     /// Inserts `user`, unless its email or username key is taken, and
     /// enqueues `mail` with it (in one transaction where the store has
     /// them: no account without its confirmation mail).
@@ -369,6 +377,7 @@ pub trait UserStore: Send + Sync + 'static {
 /// [`UserStore`] with its types erased, so the app holds any store.
 pub(crate) trait DynUserStore: Send + Sync + 'static {
     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>>;
+    fn max_bcrypt_cost(&self) -> BoxFuture<'_, Result<Option<u32>, BoxError>>;
     fn insert<'a>(
         &'a self,
         user: &'a UserRecord,
@@ -444,6 +453,9 @@ fn boxed<T>(result: Result<T, impl std::error::Error + Send + Sync + 'static>) -
 impl<S: UserStore> DynUserStore for S {
     fn prepare(&self) -> BoxFuture<'_, Result<(), BoxError>> {
         Box::pin(async move { boxed(UserStore::prepare(self).await) })
+    }
+    fn max_bcrypt_cost(&self) -> BoxFuture<'_, Result<Option<u32>, BoxError>> {
+        Box::pin(async move { boxed(UserStore::max_bcrypt_cost(self).await) })
     }
     fn insert<'a>(
         &'a self,

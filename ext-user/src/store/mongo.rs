@@ -186,6 +186,26 @@ impl MongoUserStore {
 impl UserStore for MongoUserStore {
     type Error = MongoStoreError;
 
+    async fn max_bcrypt_cost(&self) -> Result<Option<u32>, MongoStoreError> {
+        use futures_util::TryStreamExt;
+        // Every hash from `$2` up to `$3` is a bcrypt one; the cost is in
+        // the hash, so each is read (once, at start-up).
+        let mut hashes = self
+            .users
+            .find(doc! { "password_hash": { "$gte": "$2", "$lt": "$3" } })
+            .projection(doc! { "_id": 0, "password_hash": 1 })
+            .await?;
+        let mut highest = None;
+        while let Some(document) = hashes.try_next().await? {
+            let cost = document
+                .get_str("password_hash")
+                .ok()
+                .and_then(crate::password::bcrypt_cost);
+            highest = highest.max(cost);
+        }
+        Ok(highest)
+    }
+
     async fn prepare(&self) -> Result<(), MongoStoreError> {
         for key in ["email_key", "username_key"] {
             let index = IndexModel::builder()

@@ -15,7 +15,8 @@
 //! column added at start-up.
 
 use sea_orm::sea_query::{
-    Alias, ColumnDef, Expr, ExprTrait, Index, IndexCreateStatement, OnConflict, Query, SelectStatement, Table,
+    Alias, ColumnDef, Expr, ExprTrait, Func, Index, IndexCreateStatement, OnConflict, Query, SelectStatement,
+    Table,
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, SqlErr, TransactionTrait};
 use serde_json::{Map, Value};
@@ -333,6 +334,28 @@ fn record(row: &QueryResult) -> Result<UserRecord, SqlStoreError> {
 
 impl UserStore for SqlUserStore {
     type Error = SqlStoreError;
+
+    async fn max_bcrypt_cost(&self) -> Result<Option<u32>, SqlStoreError> {
+        // `$2b$12$…`: the cost is the 5th and 6th characters.
+        let statement = Query::select()
+            .expr_as(
+                Func::max(
+                    Func::cust(col("SUBSTR"))
+                        .arg(Expr::col(col("password_hash")))
+                        .arg(5)
+                        .arg(2),
+                ),
+                col("cost"),
+            )
+            .from(col(&self.users))
+            .and_where(Expr::col(col("password_hash")).like("$2%"))
+            .to_owned();
+        let Some(row) = self.conn.query_one(&statement).await? else {
+            return Ok(None);
+        };
+        let cost: Option<String> = row.try_get("", "cost")?;
+        Ok(cost.and_then(|cost| cost.parse().ok()))
+    }
 
     async fn prepare(&self) -> Result<(), SqlStoreError> {
         let users = Table::create()
