@@ -17,6 +17,7 @@ usage: example-app user create --email EMAIL --username NAME [--role ROLE]...
        example-app user remove-role LOGIN ROLE
        example-app user deactivate LOGIN
        example-app user activate LOGIN
+       example-app user import --from DATABASE_URL [--apply]
 The password is read from EXAMPLE_USER_PASSWORD, else from the first line of standard input.";
 
 /// Runs `example-app user ARGS…` against `manager`; `password` is asked for
@@ -74,8 +75,36 @@ pub async fn command(
             manager.set_active(login, true).await.map_err(failed)?;
             Ok(format!("{login} is active"))
         }
+        ["import", rest @ ..] => import(manager, rest).await,
         _ => Err(USAGE.to_owned()),
     }
+}
+
+/// `user import --from URL [--apply]`: a Flask-User database's users into
+/// the user store; a dry run with its report unless `--apply`.
+async fn import(manager: &UserManager, args: &[&str]) -> Result<String, String> {
+    let (mut from, mut apply) = (None, false);
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        match *flag {
+            "--from" => from = args.next().copied(),
+            "--apply" => apply = true,
+            other => return Err(format!("unknown option {other}\n{USAGE}")),
+        }
+    }
+    let from = from.ok_or_else(|| format!("import needs --from DATABASE_URL\n{USAGE}"))?;
+    let source = ext_user::import::read_flask_user_database(from)
+        .await
+        .map_err(|error| error.to_string())?;
+    let report = manager
+        .import_flask_users(&source.users, apply)
+        .await
+        .map_err(|error| error.to_string())?;
+    Ok(format!(
+        "Flask-User database: {} users, {} roles\n{report}",
+        source.users.len(),
+        source.roles
+    ))
 }
 
 /// The secret key kept at `path`: read, or created (64 random bytes as hex,

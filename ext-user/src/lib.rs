@@ -84,6 +84,7 @@ pub mod events;
 mod extension;
 mod guard;
 pub mod identifier;
+pub mod import;
 pub mod jwt;
 mod mail;
 mod manager;

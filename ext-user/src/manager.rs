@@ -255,7 +255,9 @@ impl UserManager {
             .forget(self.store.as_ref(), key)
             .await
             .map_err(UserError::Store)?;
-        if let Some(hash) = rehash {
+        // A deactivated account's sign-in fails whatever the password, so
+        // its hash stays as it is (P3: a failed sign-in rewrites nothing).
+        if let Some(hash) = rehash.filter(|_| record.active) {
             let change = Change::Password { hash, stamp: None };
             self.store
                 .update(&record.id, &change)

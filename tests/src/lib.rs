@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod flask_user;
 pub mod mongo_server;
 pub mod pg_cluster;
 pub mod process;
