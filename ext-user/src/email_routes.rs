@@ -111,7 +111,7 @@ pub(crate) fn requested(detail: &str) -> HttpResponse {
 }
 
 /// A token page's answer (T8).
-fn link_answer(status: StatusCode, body: Value) -> HttpResponse {
+pub(crate) fn link_answer(status: StatusCode, body: Value) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((CACHE_CONTROL, "no-store"))
         .insert_header((REFERRER_POLICY, "no-referrer"))
@@ -218,7 +218,9 @@ async fn forgot_password(
         };
         worker
             .send_mail(kind::RESET_PASSWORD, &address, Some(&record))
-            .await
+            .await?;
+        worker.emit(UserEvent::ForgotPassword(&User::from(&record)));
+        Ok(())
     })?;
     Ok(requested(FORGOT))
 }
@@ -499,6 +501,10 @@ async fn invite_user(
         manager
             .send_mail(kind::INVITE_USER, email.as_str(), Some(&holder.cached.record))
             .await?;
+        manager.emit(UserEvent::SentInvitation {
+            user: &holder.user,
+            email: email.as_str(),
+        });
     }
     Ok(requested(INVITED))
 }

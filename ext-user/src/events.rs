@@ -12,8 +12,27 @@ use crate::User;
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub enum UserEvent<'a> {
-    /// A new account (`user_registered`).
-    Registered(&'a User),
+    /// A new account (`user_registered`), with the invitation it used,
+    /// if it used one (Flask-User's `user_invitation`).
+    Registered {
+        /// The new user.
+        user: &'a User,
+        /// The invitation the registration carried.
+        invitation: Option<Invitation<'a>>,
+    },
+    /// A password reset link was enqueued for the user
+    /// (`user_forgot_password`). Nothing is emitted for an address no
+    /// account has, and the client's answer is the same either way.
+    ForgotPassword(&'a User),
+    /// A signed-in user invited an address (`user_sent_invitation`).
+    /// Nothing is emitted when the address has an account already, and
+    /// the inviter's answer is the same either way.
+    SentInvitation {
+        /// Who invited.
+        user: &'a User,
+        /// The address invited, as typed.
+        email: &'a str,
+    },
     /// A sign-in (`user_logged_in`).
     SignedIn(&'a User),
     /// A sign-out (`user_logged_out`).
@@ -46,6 +65,23 @@ pub enum UserEvent<'a> {
         /// What was typed in the login field, normalised.
         login: &'a str,
     },
+}
+
+/// The invitation a registration used.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Invitation<'a> {
+    /// The id of the user who sent it.
+    pub invited_by: &'a str,
+    /// The address it was sent to (the new account's).
+    pub email: &'a str,
+}
+
+impl<'a> Invitation<'a> {
+    /// An invitation from the user `invited_by` to `email`.
+    pub fn new(invited_by: &'a str, email: &'a str) -> Self {
+        Self { invited_by, email }
+    }
 }
 
 pub(crate) type Listener = Arc<dyn Fn(&UserEvent<'_>) + Send + Sync>;

@@ -13,8 +13,9 @@ use serde_json::{Map, Value};
 use crate::clock::{Clock, SystemClock};
 use crate::counters::Counters;
 use crate::events::{Listeners, UserEvent};
+use crate::mail::transport::{DynMailTransport, MailTransport};
 use crate::manager::ProfileCheck;
-use crate::password::Passwords;
+use crate::password::{Passwords, Validator};
 use crate::settings::StoreChoice;
 use crate::store::{DynUserStore, UserStore};
 use crate::{UserError, UserManager, UserSettings};
@@ -79,6 +80,9 @@ pub struct Users {
     clock: Arc<dyn Clock>,
     listeners: Listeners,
     profile: ProfileCheck,
+    password_validator: Option<Validator>,
+    username_validator: Option<Validator>,
+    mail_transport: Option<Arc<dyn DynMailTransport>>,
 }
 
 impl fmt::Debug for Users {
@@ -87,6 +91,9 @@ impl fmt::Debug for Users {
             .field("section", &self.section.name())
             .field("custom_store", &self.store.is_some())
             .field("listeners", &self.listeners)
+            .field("password_validator", &self.password_validator.is_some())
+            .field("username_validator", &self.username_validator.is_some())
+            .field("mail_transport", &self.mail_transport.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -110,6 +117,9 @@ impl Users {
             clock: Arc::new(SystemClock),
             listeners: Listeners::default(),
             profile: no_profile(),
+            password_validator: None,
+            username_validator: None,
+            mail_transport: None,
         }
     }
 
@@ -135,6 +145,57 @@ impl Users {
     /// Calls `listener` for every [`UserEvent`].
     pub fn on_event(mut self, listener: impl Fn(&UserEvent<'_>) + Send + Sync + 'static) -> Self {
         self.listeners.push(Arc::new(listener));
+        self
+    }
+
+    /// The app's own rule for new passwords (Flask-User's
+    /// `password_validator`), at registration, change and reset: the
+    /// password as typed, and why it is refused (shown next to the field).
+    /// It adds to the built-in policy (length, common passwords), which
+    /// always applies.
+    ///
+    /// ```
+    /// let users = ext_user::Users::new().password_validator(|password| {
+    ///     if password.chars().all(|c| c.is_ascii_digit()) {
+    ///         return Err("must not be digits only".to_owned());
+    ///     }
+    ///     Ok(())
+    /// });
+    /// # drop(users);
+    /// ```
+    pub fn password_validator(
+        mut self,
+        validator: impl Fn(&str) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        self.password_validator = Some(Arc::new(validator));
+        self
+    }
+
+    /// The app's own rule for new usernames (Flask-User's
+    /// `username_validator`), at registration and username changes, after
+    /// the built-in one (3 to 64 characters, no `@`).
+    ///
+    /// ```
+    /// let users = ext_user::Users::new().username_validator(|name| match name {
+    ///     "admin" | "root" => Err("is reserved".to_owned()),
+    ///     _ => Ok(()),
+    /// });
+    /// # drop(users);
+    /// ```
+    pub fn username_validator(
+        mut self,
+        validator: impl Fn(&str) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        self.username_validator = Some(Arc::new(validator));
+        self
+    }
+
+    /// Sends mail through `transport` (an app's own provider) instead of
+    /// `mail_url`'s SMTP server or `mail_folder`; it is still sent from
+    /// the outbox, with its retries. Setting `mail_url` as well is a
+    /// start-up error.
+    pub fn mail_transport(mut self, transport: impl MailTransport) -> Self {
+        self.mail_transport = Some(Arc::new(transport));
         self
     }
 
@@ -202,6 +263,7 @@ fn outbox(
     prefix: &str,
     store: &Arc<dyn DynUserStore>,
     clock: &Arc<dyn Clock>,
+    custom: Option<Arc<dyn DynMailTransport>>,
 ) -> Result<Option<Arc<crate::mail::outbox::Outbox>>, ExtensionError> {
     if !settings.enable_email {
         return Ok(None);
@@ -234,7 +296,11 @@ fn outbox(
             app.app_settings().template_folder.clone(),
         ))
         .with_families(settings),
-        transport: crate::mail::transport::Transport::new(settings.mail_url.as_ref(), &settings.mail_folder)?,
+        transport: crate::mail::transport::Transport::new(
+            custom,
+            settings.mail_url.as_ref(),
+            &settings.mail_folder,
+        )?,
         sender,
     };
     let links = crate::mail::outbox::Links {
@@ -279,6 +345,14 @@ impl Extension for Users {
         let mut settings: UserSettings = app.settings(&self.section)?;
         settings.adopt_flask_user_values(&prefix);
         settings.validate()?;
+        if settings.auto_login_after_register
+            && (!settings.enable_confirm_email || settings.allow_login_without_confirmed_email)
+        {
+            tracing::warn!(
+                "user.auto_login_after_register: a registration that signs in tells the client the \
+                 address was free (a taken one gets no session)"
+            );
+        }
         for (key, why) in settings.not_implemented() {
             tracing::warn!(%key, "Flask-User setting not implemented: {why}");
         }
@@ -310,7 +384,7 @@ impl Extension for Users {
             .prepare()
             .await
             .map_err(|error| ExtensionError::failed("could not prepare the user store", error))?;
-        let passwords = Passwords::new(&settings.hash_settings())?;
+        let passwords = Passwords::with_validator(&settings.hash_settings(), self.password_validator)?;
         let bcrypt_cost = store
             .max_bcrypt_cost()
             .await
@@ -335,7 +409,7 @@ impl Extension for Users {
         } else {
             None
         };
-        let outbox = outbox(app, &settings, &prefix, &store, &self.clock)?;
+        let outbox = outbox(app, &settings, &prefix, &store, &self.clock, self.mail_transport)?;
         let mut settings = settings;
         if outbox.is_none() {
             settings.enable_forgot_password = false;
@@ -364,6 +438,7 @@ impl Extension for Users {
             clock: self.clock,
             listeners: self.listeners,
             profile: self.profile,
+            username_validator: self.username_validator,
         });
         app.routes("/user", move |cfg| {
             crate::routes::configure(&routes_settings, cfg)

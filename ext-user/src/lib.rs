@@ -105,6 +105,9 @@ pub use self::error::UserError;
 pub use self::events::UserEvent;
 pub use self::extension::{Profile, Users};
 pub use self::guard::{login_required, roles_accepted, roles_required, RequireUser, RequireUserService};
+pub use self::mail::transport::MailTransport;
 pub use self::manager::{NewUser, UserManager};
 pub use self::settings::{JwtAlgorithm, StoreChoice, UserSettings, MAX_CHECKS_PER_HOUR};
 pub use self::user::{Roles, User};
+/// The message a [`MailTransport`] sends: lettre's.
+pub use lettre::Message as MailMessage;

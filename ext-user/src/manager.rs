@@ -57,6 +57,8 @@ pub struct UserManager {
     pub(crate) outbox: Option<Arc<crate::mail::outbox::Outbox>>,
     /// Permits for mail requests' work after their answer.
     pub(crate) background: crate::email_routes::Background,
+    /// The app's own rule for new usernames.
+    pub(crate) username_validator: Option<crate::password::Validator>,
 }
 
 impl fmt::Debug for UserManager {
@@ -267,6 +269,25 @@ impl UserManager {
         Ok(true)
     }
 
+    /// Whether the account may have a session (its password aside): active,
+    /// and its address confirmed where confirmation is required (L5, L6).
+    pub(crate) fn may_sign_in(&self, record: &UserRecord) -> bool {
+        let unconfirmed = self.settings.enable_confirm_email
+            && !self.settings.allow_login_without_confirmed_email
+            && record.email_confirmed_at.is_none();
+        record.active && !unconfirmed
+    }
+
+    /// A new username (registering, or changing one): the built-in rule,
+    /// then the app's own.
+    pub(crate) fn new_username(&self, field: &'static str, raw: &str) -> Result<Username, UserError> {
+        let username = Username::parse(raw).map_err(|detail| UserError::invalid(field, detail))?;
+        if let Some(validator) = &self.username_validator {
+            validator(raw).map_err(|why| UserError::invalid(field, why))?;
+        }
+        Ok(username)
+    }
+
     /// Checks the app's fields.
     pub(crate) fn check_profile(&self, profile: Map<String, Value>) -> Result<Map<String, Value>, UserError> {
         (self.profile)(profile)
@@ -289,9 +310,7 @@ impl UserManager {
             (false, _) => None,
         };
         let username = match (self.settings.enable_username, username) {
-            (true, Some(raw)) => {
-                Some(Username::parse(raw).map_err(|detail| UserError::invalid("username", detail))?)
-            }
+            (true, Some(raw)) => Some(self.new_username("username", raw)?),
             (true, None) => return Err(UserError::invalid("username", "is required")),
             (false, _) => None,
         };

@@ -443,6 +443,18 @@ pub(crate) fn describe(settings: &UserSettings, prefix: &str, cookie: &str) -> O
             errors: &[400, 409, 422, 429],
             access: Access::Anyone,
         });
+        if settings.enable_invite_user {
+            ops.push(Operation {
+                method: HttpMethod::Get,
+                path: at(&settings.register_url),
+                id: "describe_invitation",
+                summary: "What the invitation in `?token=` (the mailed link) is for (changes nothing)",
+                body: None,
+                ok: ("200", "A usable invitation", Some("LinkResponse")),
+                errors: &[400],
+                access: Access::Anyone,
+            });
+        }
     }
     if settings.enable_forgot_password {
         let link = format!("{}/{{token}}", at(&settings.reset_password_url));

@@ -134,6 +134,10 @@ impl Verdict {
     }
 }
 
+/// An app's own rule for a field (Flask-User's `password_validator`,
+/// `username_validator`): the value as typed, and why it is refused.
+pub type Validator = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
+
 /// The hasher and the policy; one per app.
 pub struct Passwords {
     argon: Argon2<'static>,
@@ -147,6 +151,8 @@ pub struct Passwords {
     /// The highest bcrypt cost among the stored hashes known to this
     /// process (0: none), so that every check runs one bcrypt that long.
     bcrypt_cost: AtomicU32,
+    /// The app's own rule, after the built-in policy.
+    validator: Option<Validator>,
     hashes: AtomicU64,
     verifications: AtomicU64,
 }
@@ -184,6 +190,31 @@ impl fmt::Debug for Passwords {
 impl Passwords {
     /// Checks the settings and computes the dummy hash (one hash, now).
     pub fn new(settings: &HashSettings) -> Result<Arc<Self>, ExtensionError> {
+        Self::with_validator(settings, None)
+    }
+
+    /// [`Passwords::new`], with the app's own rule for new passwords,
+    /// checked after the built-in policy (which always applies).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ext_user::password::{HashSettings, Password, Passwords};
+    ///
+    /// let no_app_name = Arc::new(|password: &str| {
+    ///     if password.to_lowercase().contains("notes") {
+    ///         return Err("must not contain the app's name".to_owned());
+    ///     }
+    ///     Ok(())
+    /// });
+    /// let passwords = Passwords::with_validator(&HashSettings::default(), Some(no_app_name)).unwrap();
+    /// let refused = passwords.check_new("password", &Password::new("my notes passphrase")).unwrap_err();
+    /// assert!(refused.to_string().contains("must not contain the app's name"));
+    /// assert!(passwords.check_new("password", &Password::new("correct horse battery")).is_ok());
+    /// ```
+    pub fn with_validator(
+        settings: &HashSettings,
+        validator: Option<Validator>,
+    ) -> Result<Arc<Self>, ExtensionError> {
         let weak = settings.hash_memory_kib < Params::DEFAULT_M_COST
             || settings.hash_iterations < Params::DEFAULT_T_COST
             || settings.hash_parallelism < 1;
@@ -237,6 +268,7 @@ impl Passwords {
             waiting: AtomicUsize::new(0),
             dummy,
             bcrypt_cost: AtomicU32::new(0),
+            validator,
             hashes: AtomicU64::new(0),
             verifications: AtomicU64::new(0),
         }))
@@ -260,6 +292,9 @@ impl Passwords {
                 field,
                 "is one of the most common passwords; choose another",
             ));
+        }
+        if let Some(validator) = &self.validator {
+            validator(password.expose()).map_err(|why| UserError::invalid(field, why))?;
         }
         Ok(())
     }

@@ -16,7 +16,7 @@ use crate::api_tokens::Credential;
 use crate::auth::{self, account_holder, Authenticated};
 use crate::body::Body;
 use crate::events::UserEvent;
-use crate::identifier::{Login, Username};
+use crate::identifier::Login;
 use crate::mail::kind;
 use crate::manager::random_hex;
 use crate::password::Password;
@@ -32,7 +32,16 @@ pub(crate) fn configure(settings: &UserSettings, cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(|| async { method_not_allowed("POST") })),
         );
     };
-    if settings.enable_register {
+    if settings.enable_register && settings.enable_invite_user {
+        // An invitation's mailed link opens the registration URL with
+        // `?token=`: GET describes the invitation, as the other links' GET.
+        cfg.service(
+            web::resource(&settings.register_url)
+                .route(web::post().to(register))
+                .route(web::get().to(describe_invitation))
+                .default_service(web::to(|| async { method_not_allowed("GET, HEAD, POST") })),
+        );
+    } else if settings.enable_register {
         post(cfg, &settings.register_url, web::post().to(register));
     }
     post(cfg, &settings.login_url, web::post().to(sign_in));
@@ -182,7 +191,23 @@ async fn register(
             if let Some(outbox) = &manager.outbox {
                 outbox.wake();
             }
-            manager.emit(UserEvent::Registered(&User::from(&record)));
+            // USER_AUTO_LOGIN_AFTER_REGISTER, for an account that may sign
+            // in now (L6: not while its address waits for confirmation).
+            if manager.settings.auto_login_after_register && manager.may_sign_in(&record) {
+                let session = req
+                    .session()
+                    .ok_or_else(|| UserError::Internal("no session".to_owned()))?;
+                auth::sign_in(&manager, &session, &record, false)?;
+            }
+            manager.emit(UserEvent::Registered {
+                user: &User::from(&record),
+                invitation: invitation.as_ref().map(|invitation| {
+                    crate::events::Invitation::new(
+                        &invitation.user_id,
+                        invitation.address.as_deref().unwrap_or(&invitation.email_key),
+                    )
+                }),
+            });
         }
         Insert::Taken(crate::store::Field::Email) => {
             // E5: the answer is a new account's; the owner is told.
@@ -197,6 +222,26 @@ async fn register(
     Ok(answer(
         StatusCode::ACCEPTED,
         json!({ "status": "registered", "detail": REGISTERED }),
+    ))
+}
+
+/// `GET register?token=…`: the invitation the link carries (to whom, until
+/// when); changes nothing. A missing or spent token is the invalid-link
+/// answer of every link.
+async fn describe_invitation(
+    req: HttpRequest,
+    manager: web::Data<UserManager>,
+) -> Result<HttpResponse, UserError> {
+    let token = web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+        .ok()
+        .and_then(|query| query.get("token").cloned())
+        .ok_or(UserError::InvalidLink)?;
+    let (record, _) = manager
+        .check_email_token(&token, crate::store::Purpose::Invite)
+        .await?;
+    Ok(crate::email_routes::link_answer(
+        StatusCode::OK,
+        json!({ "purpose": "invite", "email": record.address, "expires_at": record.expires_at }),
     ))
 }
 
@@ -262,12 +307,7 @@ async fn sign_in(
     let right = manager.check_sign_in(record.as_ref(), &login, &password).await?;
     // L6: with confirmation required, an unconfirmed account gets no
     // session and no token; the answer is every failed sign-in's (E1).
-    let unconfirmed = |record: &UserRecord| {
-        manager.settings.enable_confirm_email
-            && !manager.settings.allow_login_without_confirmed_email
-            && record.email_confirmed_at.is_none()
-    };
-    let Some(record) = record.filter(|record| right && record.active && !unconfirmed(record)) else {
+    let Some(record) = record.filter(|record| right && manager.may_sign_in(record)) else {
         manager.emit(UserEvent::SignInFailed { login: login.key() });
         return Err(UserError::SignInFailed);
     };
@@ -418,7 +458,7 @@ async fn change_username(
     let new = body.required("new_username")?;
     let password = body.password("old_password")?;
     body.finish()?;
-    let new = Username::parse(&new).map_err(|detail| UserError::invalid("new_username", detail))?;
+    let new = manager.new_username("new_username", &new)?;
     confirm_current_password(&manager, record, "old_password", &password).await?;
     let change = Change::Username {
         shown: new.as_str().to_owned(),

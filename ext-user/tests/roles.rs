@@ -144,7 +144,7 @@ async fn listeners_hear_every_event() {
     let log = Arc::clone(&heard);
     let users = Users::new().on_event(move |event| {
         let line = match event {
-            UserEvent::Registered(user) => format!("registered {}", user.username.clone().unwrap()),
+            UserEvent::Registered { user, .. } => format!("registered {}", user.username.clone().unwrap()),
             UserEvent::SignedIn(user) => format!("signed-in {}", user.username.clone().unwrap()),
             UserEvent::SignedOut(user) => format!("signed-out {}", user.username.clone().unwrap()),
             UserEvent::PasswordChanged(user) => format!("password {}", user.username.clone().unwrap()),

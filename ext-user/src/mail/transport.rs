@@ -1,8 +1,13 @@
 //! Where mail goes: an SMTP server (lettre's async transport over rustls),
-//! or a folder of `.eml` files when none is configured.
+//! an app's own [`MailTransport`], or a folder of `.eml` files when none is
+//! configured.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use futures_util::future::BoxFuture;
 
 use ext_core::ExtensionError;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -12,10 +17,65 @@ use secrecy::{ExposeSecret, SecretString};
 /// minutes) is much longer, so a slow server never gets a message twice.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// An app's own way of sending mail (Flask-User's email adapters: an
+/// HTTP API such as SendGrid's, a queue), given to
+/// [`crate::Users::mail_transport`]. Messages still come from the outbox:
+/// an error is logged with the message kept, and it is tried again later,
+/// so `send` should fail rather than drop a message it could not hand on.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use ext_user::{MailMessage, MailTransport};
+///
+/// /// Keeps every message (a provider's client would post it).
+/// #[derive(Default, Clone)]
+/// struct Kept(Arc<Mutex<Vec<Vec<u8>>>>);
+///
+/// impl MailTransport for Kept {
+///     type Error = std::io::Error;
+///
+///     async fn send(&self, message: MailMessage) -> Result<(), Self::Error> {
+///         // `formatted()` is the RFC 5322 message, `envelope()` its
+///         // sender and recipients.
+///         self.0.lock().unwrap().push(message.formatted());
+///         Ok(())
+///     }
+/// }
+///
+/// let kept = Kept::default();
+/// let users = ext_user::Users::new().mail_transport(kept.clone());
+/// # drop(users);
+/// ```
+pub trait MailTransport: Send + Sync + 'static {
+    /// Why a message could not be handed on; logged, and the message is
+    /// tried again.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Sends one message.
+    fn send(&self, message: Message) -> impl Future<Output = Result<(), Self::Error>> + Send;
+}
+
+/// [`MailTransport`] with its types erased.
+pub(crate) trait DynMailTransport: Send + Sync + 'static {
+    fn send(&self, message: Message) -> BoxFuture<'_, Result<(), String>>;
+}
+
+impl<T: MailTransport> DynMailTransport for T {
+    fn send(&self, message: Message) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            MailTransport::send(self, message)
+                .await
+                .map_err(|error| error.to_string())
+        })
+    }
+}
+
 /// A configured transport.
 pub(crate) enum Transport {
     /// SMTP, as the URL says (TLS, credentials).
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// The app's own.
+    Custom(Arc<dyn DynMailTransport>),
     /// Each message as a file in this folder.
     File(AsyncFileTransport<Tokio1Executor>, PathBuf),
 }
@@ -25,14 +85,29 @@ impl std::fmt::Debug for Transport {
         match self {
             // The URL may hold a password: never printed.
             Transport::Smtp(_) => f.write_str("Smtp(<url redacted>)"),
+            Transport::Custom(_) => f.write_str("Custom"),
             Transport::File(_, folder) => f.debug_tuple("File").field(folder).finish(),
         }
     }
 }
 
 impl Transport {
-    /// The SMTP transport of `url`, or the folder.
-    pub(crate) fn new(url: Option<&SecretString>, folder: &std::path::Path) -> Result<Self, ExtensionError> {
+    /// The app's own transport, the SMTP transport of `url`, or the
+    /// folder.
+    pub(crate) fn new(
+        custom: Option<Arc<dyn DynMailTransport>>,
+        url: Option<&SecretString>,
+        folder: &std::path::Path,
+    ) -> Result<Self, ExtensionError> {
+        if let Some(custom) = custom {
+            if url.is_some() {
+                return Err(ExtensionError::invalid_setting(
+                    "user.mail_url",
+                    "a mail transport is set in code (Users::mail_transport): unset mail_url",
+                ));
+            }
+            return Ok(Transport::Custom(custom));
+        }
         match url {
             Some(url) => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
@@ -76,6 +151,7 @@ impl Transport {
                 .await
                 .map(drop)
                 .map_err(|error| error.to_string()),
+            Transport::Custom(custom) => custom.send(message).await,
             Transport::File(file, _) => file
                 .send(message)
                 .await
