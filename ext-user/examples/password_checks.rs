@@ -12,6 +12,8 @@
 //! run it). Prints one line per case with the median rate and its ratio to
 //! the first.
 
+#![allow(clippy::print_stdout)] // a benchmark prints its figures
+
 use std::time::Instant;
 
 use ext_user::password::{HashSettings, Password, Passwords};
