@@ -10,9 +10,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{register, sqlite, start, Browser, Db, FAST_HASHING, PASSWORD};
+use common::{register, sqlite, start, Db, FAST_HASHING, PASSWORD};
 use ext_user::store::{Change, SqlUserStore, UserStore};
-use serde_json::json;
 
 /// `correct horse battery` at cost 5, in each of passlib's idents.
 const HASHES: [&str; 3] = [
@@ -61,14 +60,7 @@ where
         Error = actix_web::Error,
     >,
 {
-    Browser::new()
-        .post(
-            app,
-            "/user/sign-in",
-            json!({"login": login, "password": password}),
-        )
-        .await
-        .status
+    common::attempt(app, login, password).await.status
 }
 
 /// P3: each of passlib's bcrypt idents signs in with its password; a wrong

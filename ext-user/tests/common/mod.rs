@@ -380,3 +380,17 @@ where
         tokens["refresh_token"].as_str().unwrap().to_owned(),
     )
 }
+
+/// One sign-in attempt from a fresh browser.
+pub async fn attempt<S>(app: &S, login: &str, password: &str) -> Answer
+where
+    S: Service<actix_http::Request, Response = ServiceResponse, Error = actix_web::Error>,
+{
+    Browser::new()
+        .post(
+            app,
+            "/user/sign-in",
+            json!({"login": login, "password": password}),
+        )
+        .await
+}
